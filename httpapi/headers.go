@@ -340,7 +340,7 @@ func (rc *reqCtx) objectHeaders(hd http.Header, info oss.ObjectInfo, whole bool)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		hd[prefix+k] = []string{info.Meta.User[k]}
+		hd.Set(prefix+k, info.Meta.User[k])
 	}
 	if info.Type != "" {
 		hd.Set(hdrOSSObjectType, string(info.Type))

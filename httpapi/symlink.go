@@ -69,7 +69,7 @@ func getSymlink(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	hd.Set("Last-Modified", httpTime(info.LastModified))
 	rc.versionHeader(hd, info.VersionID)
 	for k, v := range info.Meta.User {
-		hd["X-Oss-Meta-"+k] = []string{v}
+		hd.Set("X-Oss-Meta-"+k, v)
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
