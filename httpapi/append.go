@@ -25,7 +25,11 @@ func appendObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx
 		return oss.E(rc.op.name, oss.EntityTooLarge, "The appended object would exceed the maximum allowed size.")
 	}
 	put.Checksums = rc.checksums
-	info, err := h.eng.AppendObject(rc.ctx, oss.AppendObjectInput{Put: put, Position: pos}, limitBody(rc.body, put.Size))
+	body, err := rc.dataBody(put.Size)
+	if err != nil {
+		return err
+	}
+	info, err := h.eng.AppendObject(rc.ctx, oss.AppendObjectInput{Put: put, Position: pos}, body)
 	if err != nil {
 		return err
 	}

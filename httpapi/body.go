@@ -113,12 +113,79 @@ func dataSize(r *http.Request, opName string) (int64, error) {
 	return size, nil
 }
 
-// limitBody bounds a body of unknown size to the largest object.
-func limitBody(body io.Reader, size int64) io.Reader {
-	if size >= 0 {
-		return body
+// dataBody is the body handed to the engine for an object or part of size
+// bytes (-1: unknown). The verifications of rc.body (payload hash, chunk
+// signatures, trailing and header checksums) conclude only when it reaches
+// EOF, and an engine reading exactly size bytes would never see that. So a
+// body of known size is read one step ahead: before the last byte is handed
+// out, the end of the stream is read and verified, and a failure is
+// reported instead of the last bytes. An empty body is verified before
+// the engine is called. A body of unknown size is bounded by the largest
+// object.
+func (rc *reqCtx) dataBody(size int64) (io.Reader, error) {
+	switch {
+	case size < 0:
+		return &maxReader{r: rc.body, left: oss.MaxObjectSize}, nil
+	case size == 0:
+		if err := expectEOF(rc.body); err != nil {
+			return nil, err
+		}
+		return http.NoBody, nil
 	}
-	return &maxReader{r: body, left: oss.MaxObjectSize}
+	return &exactReader{r: rc.body, left: size}, nil
+}
+
+// expectEOF reads r to its end, which must come at once.
+func expectEOF(r io.Reader) error {
+	var scratch [1]byte
+	for {
+		n, err := r.Read(scratch[:])
+		if n > 0 {
+			return oss.E("", oss.InvalidRequest, "The request body is longer than its declared length.")
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// exactReader delivers exactly left bytes of r and verifies that r ends
+// there before delivering the last of them.
+type exactReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	if e.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	switch {
+	case err != nil && err != io.EOF:
+		e.err = err
+		return 0, err
+	case e.left > 0 && err == io.EOF:
+		e.err = io.ErrUnexpectedEOF
+		return n, io.ErrUnexpectedEOF
+	case e.left == 0 && err == nil:
+		if verr := expectEOF(e.r); verr != nil {
+			e.err = verr
+			return 0, verr
+		}
+	}
+	return n, nil
 }
 
 type maxReader struct {

@@ -149,7 +149,11 @@ func uploadPart(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		return err
 	}
 	in.Checksums = rc.checksums
-	part, err := h.eng.UploadPart(rc.ctx, in, limitBody(rc.body, in.Size))
+	body, err := rc.dataBody(in.Size)
+	if err != nil {
+		return err
+	}
+	part, err := h.eng.UploadPart(rc.ctx, in, body)
 	if err != nil {
 		return err
 	}

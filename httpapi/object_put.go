@@ -15,7 +15,11 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 		return err
 	}
 	in.Checksums = rc.checksums
-	info, err := h.eng.PutObject(rc.ctx, in, limitBody(rc.body, in.Size))
+	body, err := rc.dataBody(in.Size)
+	if err != nil {
+		return err
+	}
+	info, err := h.eng.PutObject(rc.ctx, in, body)
 	if err != nil {
 		return err
 	}
