@@ -227,7 +227,7 @@ func errTooMuchData() *Error {
 }
 
 func errChunkSize(msg string) *Error {
-	return newError(CodeInvalidChunkSizeError, http.StatusForbidden, msg)
+	return newError(CodeInvalidChunkSizeError, http.StatusBadRequest, msg)
 }
 
 func errTrailer(msg string) *Error {
@@ -319,7 +319,7 @@ func (c *ChunkedReader) nextChunk() error {
 		if want == "" {
 			return errTrailer("The trailer " + name + " announced in x-amz-trailer is missing.")
 		}
-		if h, ok := c.checksums[name]; ok && checksumBase64(h) != want {
+		if h, ok := c.checksums[name]; ok && !constEq(checksumBase64(h), want) {
 			return newError(CodeBadDigest, http.StatusBadRequest,
 				"The "+c.algNames[name]+" you specified did not match the calculated checksum.")
 		}

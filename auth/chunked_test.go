@@ -328,6 +328,7 @@ func TestChunkedErrors(t *testing.T) {
 		{"huge size", "ffffffffffffffff\r\nhello\r\n0\r\n\r\n", nil, unsigned, "InvalidChunkSizeError"},
 		{"long size line", "5;" + strings.Repeat("x", 5000) + "\r\nhello\r\n0\r\n\r\n", nil, unsigned, "InvalidChunkSizeError"},
 		{"short data", "5\r\nhel", nil, unsigned, "IncompleteBody"},
+		{"huge chunk, short body", "7fffffffffffff\r\nhello", nil, unsigned, "IncompleteBody"},
 		{"missing crlf", "5\r\nhelloX\r\n0\r\n\r\n", nil, unsigned, "IncompleteBody"},
 		{"no final chunk", "5\r\nhello\r\n", nil, unsigned, "IncompleteBody"},
 		{"missing declared trailer", "5\r\nhello\r\n0\r\n\r\n", crcHdr(), unsigned, "MalformedTrailerError"},
@@ -385,4 +386,47 @@ func TestChunkedAnonymousBody(t *testing.T) {
 		t.Fatalf("%+v %q %v", s.res, s.body, s.bodyErr)
 	}
 	_ = context.Background
+}
+
+func TestIsAWSChunked(t *testing.T) {
+	for _, c := range []struct {
+		enc, sha string
+		want     bool
+	}{
+		{"aws-chunked", "", true},
+		{"gzip, aws-chunked", "", true},
+		{"AWS-CHUNKED", "", true},
+		{"gzip", "", false},
+		{"", auth.StreamingUnsignedPayloadTrailer, true},
+		{"", auth.UnsignedPayload, false},
+	} {
+		r := mustReq(t, "PUT", "http://b/k", "")
+		if c.enc != "" {
+			r.Header.Set("Content-Encoding", c.enc)
+		}
+		if c.sha != "" {
+			r.Header.Set("X-Amz-Content-Sha256", c.sha)
+		}
+		if got := auth.IsAWSChunked(r); got != c.want {
+			t.Errorf("%q/%q: %v", c.enc, c.sha, got)
+		}
+	}
+}
+
+func TestNewPayloadHashVerifier(t *testing.T) {
+	const body = "payload"
+	sum := sha256Hex(body)
+	got, err := io.ReadAll(auth.NewPayloadHashVerifier(strings.NewReader(body), strings.ToUpper(sum)))
+	if err != nil || string(got) != body {
+		t.Fatalf("%q %v", got, err)
+	}
+	rd := auth.NewPayloadHashVerifier(strings.NewReader(body+"x"), sum)
+	_, err = io.ReadAll(rd)
+	e := wantCode(t, err, "XAmzContentSHA256Mismatch")
+	if e.ClientSHA256 != sum || e.ComputedSHA256 != sha256Hex(body+"x") || e.StatusCode != 400 {
+		t.Fatalf("%+v", e)
+	}
+	if _, err := rd.Read(make([]byte, 1)); code(err) != "XAmzContentSHA256Mismatch" {
+		t.Fatal("not sticky")
+	}
 }

@@ -67,12 +67,22 @@ func (d Dialect) String() string {
 	return "OSS"
 }
 
-// Payload hash values of x-amz-content-sha256 / x-oss-content-sha256.
+// Payload hash values of x-amz-content-sha256 / x-oss-content-sha256 other
+// than a hex SHA-256 of the body.
 const (
-	UnsignedPayload                       = "UNSIGNED-PAYLOAD"
-	StreamingSignedPayload                = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	StreamingSignedPayloadTrailer         = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-	StreamingUnsignedPayloadTrailer       = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	// UnsignedPayload: the body is not covered by the signature.
+	UnsignedPayload = "UNSIGNED-PAYLOAD"
+	// StreamingSignedPayload: aws-chunked body, every chunk signed.
+	StreamingSignedPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	// StreamingSignedPayloadTrailer: signed chunks plus signed trailers.
+	StreamingSignedPayloadTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	// StreamingUnsignedPayloadTrailer: unsigned chunks plus trailers (what
+	// the AWS SDKs send over TLS with a trailing checksum).
+	StreamingUnsignedPayloadTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+)
+
+// Wire names and fixed strings.
+const (
 	streamingECDSAPayload                 = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"
 	streamingECDSAPayloadTrailer          = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
 	defaultMaxSkew                        = 15 * time.Minute
