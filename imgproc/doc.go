@@ -43,8 +43,14 @@
 // an exact-coverage area filter, only the part a fill crop keeps is
 // resampled, and the small YCbCr result goes straight to the JPEG
 // encoder's fast path: the full-size image is never converted to RGBA.
-// Other resizes use Lanczos (imaging). BenchmarkThumbnail12MP measures
-// this against image.Decode + imaging.Resize + jpeg.Encode.
+// When that resize reduces by 8 or more in both directions, the JPEG is
+// first decoded at 1/8 scale in the DCT domain (internal/jpegdc, a fork
+// of image/jpeg that keeps each block's DC coefficient, the exact block
+// mean, runs no inverse DCT and skips progressive AC scans), so neither
+// the IDCT nor the full-size pixel buffer is paid for; CMYK and RGB JPEGs
+// fall back to image/jpeg. Other resizes use Lanczos (imaging).
+// BenchmarkThumbnail12MP measures a 4000×3000 JPEG to a 400 px thumbnail
+// against image.Decode + imaging.Resize(Lanczos) + jpeg.Encode.
 //
 // # Semantics chosen where OSS leaves room
 //

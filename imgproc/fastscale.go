@@ -3,6 +3,7 @@ package imgproc
 import (
 	"image"
 	"math"
+	"sync"
 )
 
 // Area ("box with exact coverage") downscaling that works on the planes of
@@ -19,6 +20,7 @@ type rectF struct{ x0, y0, x1, y1 float64 }
 // axisWeights maps dst samples to runs of src samples along one axis.
 type axisWeights struct {
 	start []int   // first source index of output i
+	n     []int   // weights actually used by output i
 	taps  int     // weights per output (zero padded)
 	w     []int32 // taps weights per output
 	lo    int     // lowest source index used
@@ -29,7 +31,7 @@ type axisWeights struct {
 // [start+i*step, start+(i+1)*step) of a source of srcLen samples.
 func makeAxis(srcLen int, start, step float64, dstLen int) axisWeights {
 	taps := int(math.Ceil(step)) + 1
-	a := axisWeights{start: make([]int, dstLen), taps: taps, w: make([]int32, dstLen*taps), lo: srcLen, hi: 0}
+	a := axisWeights{start: make([]int, dstLen), n: make([]int, dstLen), taps: taps, w: make([]int32, dstLen*taps), lo: srcLen, hi: 0}
 	var cov [64]float64
 	covs := cov[:0]
 	if taps > len(cov) {
@@ -57,6 +59,7 @@ func makeAxis(srcLen int, start, step float64, dstLen int) axisWeights {
 			total += c
 		}
 		a.start[i] = first
+		a.n[i] = len(covs)
 		a.lo = min(a.lo, first)
 		a.hi = max(a.hi, first+len(covs))
 		ws := a.w[i*taps : (i+1)*taps]
@@ -84,33 +87,31 @@ func resamplePlane(dst []byte, dstStride, dw, dh int, src []byte, srcStride int,
 		srow := src[(ya.lo+y)*srcStride:]
 		trow := tmp[y*dw : (y+1)*dw]
 		for x := range trow {
+			ws := xa.w[x*xa.taps : x*xa.taps+xa.n[x]]
 			s := srow[xa.start[x]:]
-			ws := xa.w[x*xa.taps : (x+1)*xa.taps]
+			s = s[:len(ws)]
 			var acc int32
 			for k, w := range ws {
-				if w != 0 {
-					acc += int32(s[k]) * w
-				}
+				acc += int32(s[k]) * w
 			}
 			trow[x] = uint16((acc + 1<<(weightBits-9)) >> (weightBits - 8))
 		}
 	}
+	// Vertical pass, a row at a time so memory is read sequentially.
+	acc := make([]uint32, dw)
 	for y := 0; y < dh; y++ {
-		drow := dst[y*dstStride : y*dstStride+dw]
+		clear(acc)
 		base := ya.start[y] - ya.lo
-		ws := ya.w[y*ya.taps : (y+1)*ya.taps]
-		for x := range drow {
-			var acc uint32
-			for k, w := range ws {
-				if w != 0 {
-					acc += uint32(tmp[(base+k)*dw+x]) * uint32(w)
-				}
+		for k, w := range ya.w[y*ya.taps : y*ya.taps+ya.n[y]] {
+			trow := tmp[(base+k)*dw : (base+k+1)*dw]
+			uw := uint32(w)
+			for x, v := range trow {
+				acc[x] += uint32(v) * uw
 			}
-			v := (acc + 1<<(weightBits+7)) >> (weightBits + 8)
-			if v > 255 {
-				v = 255
-			}
-			drow[x] = uint8(v)
+		}
+		drow := dst[y*dstStride : y*dstStride+dw]
+		for x, a := range acc[:len(drow)] {
+			drow[x] = uint8(min((a+1<<(weightBits+7))>>(weightBits+8), 255))
 		}
 	}
 }
@@ -149,13 +150,17 @@ func downscaleYCbCr(m *image.YCbCr, r rectF, dw, dh int) *image.YCbCr {
 	stepX, stepY := (r.x1-r.x0)/float64(dw), (r.y1-r.y0)/float64(dh)
 	xa := makeAxis(sw, r.x0, stepX, dw)
 	ya := makeAxis(sh, r.y0, stepY, dh)
-	resamplePlane(out.Y, out.YStride, dw, dh, m.Y, m.YStride, &xa, &ya)
+	// Luma on one goroutine, chroma on this one: the planes are
+	// independent and luma is about as much work as both chroma planes.
+	var wg sync.WaitGroup
+	wg.Go(func() { resamplePlane(out.Y, out.YStride, dw, dh, m.Y, m.YStride, &xa, &ya) })
 	// Output chroma sample i covers output luma [2i, 2i+2).
 	dcw, dch := (dw+1)/2, (dh+1)/2
 	cxa := makeAxis(cw, r.x0/float64(fx), 2*stepX/float64(fx), dcw)
 	cya := makeAxis(ch, r.y0/float64(fy), 2*stepY/float64(fy), dch)
 	resamplePlane(out.Cb, out.CStride, dcw, dch, m.Cb, m.CStride, &cxa, &cya)
 	resamplePlane(out.Cr, out.CStride, dcw, dch, m.Cr, m.CStride, &cxa, &cya)
+	wg.Wait()
 	return out
 }
 

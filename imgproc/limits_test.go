@@ -94,15 +94,26 @@ func TestSourceSizeLimits(t *testing.T) {
 func TestOutputAndIntermediateLimits(t *testing.T) {
 	src := encodePNG(t, gradient(300, 300))
 	for _, c := range []struct{ process, code string }{
-		{"image/resize,m_fixed,w_16384,h_16384,limit_0", CodeImageTooLarge}, // 268 M px
-		{"image/resize,m_fixed,w_16384,h_1024,limit_0", ""},                 // exactly 16 M px
-		{"image/resize,m_fixed,w_16384,h_1025,limit_0", CodeImageTooLarge},
+		{"image/resize,m_fixed,w_16384,h_16384,limit_0", CodeImageTooLarge},  // 268 M px
+		{"image/resize,m_fixed,w_16384,h_1025,limit_0", CodeImageTooLarge},   // 16384×1025 > 16 M px
 		{"image/resize,p_1000/resize,p_1000/resize,w_10", CodeImageTooLarge}, // 30000² intermediate
-		{"image/resize,p_1000/resize,w_10", ""},                             // 3000² is fine
+		{"image/resize,p_300/resize,w_10", ""},                               // 900² is fine
 	} {
 		_, err := run(t, src, c.process, nil)
 		if errCode(err) != c.code {
 			t.Errorf("%s: %v, want %q", c.process, err, c.code)
+		}
+	}
+	// The exact boundary, with small limits to keep the test fast.
+	small := NewProcessor(Limits{MaxOutputSide: 400, MaxOutputPixels: 400 * 100}, 1)
+	for process, code := range map[string]string{
+		"image/resize,m_fixed,w_400,h_100,limit_0": "",
+		"image/resize,m_fixed,w_400,h_101,limit_0": CodeImageTooLarge,
+		"image/resize,m_fixed,w_401,h_10,limit_0":  CodeImageTooLarge,
+	} {
+		pl, _ := Parse(process)
+		if _, err := small.Process(t.Context(), bytes.NewReader(src), -1, pl, nil); errCode(err) != code {
+			t.Errorf("%s: %v, want %q", process, err, code)
 		}
 	}
 	// A large source may be processed, but not returned as is.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"image"
 	"io"
+
+	"github.com/ossflow/ossflow/imgproc/internal/jpegdc"
 )
 
 // WatermarkFetcher reads watermark images. The caller implements it,
@@ -321,44 +323,110 @@ func prefetchWatermarks(ctx context.Context, acts []Action, fetch WatermarkFetch
 
 // decode decodes the source. When the pipeline starts with a reducing
 // resize (optionally after auto-orient) of a JPEG, the resize runs on the
-// decoder's YCbCr planes and decode returns the index of the first action
-// still to run.
+// decoder's YCbCr planes, and when it reduces by 8 or more the JPEG is
+// decoded at 1/8 scale in the DCT domain (internal/jpegdc) first. decode
+// returns the index of the first action still to run.
 func (s *execState) decode(data []byte, acts []Action) (int, error) {
-	img, err := decodeImage(s.hdr.format, data)
-	if err != nil {
-		return 0, invalidf("the source %s image cannot be decoded: %v", s.hdr.format, err)
+	if _, hue := acts[0].op.(*averageHueOp); hue && s.hdr.format == fmtJPEG {
+		// The mean of the block means is the image's mean colour.
+		if m, err := jpegdc.Decode(bytes.NewReader(data)); err == nil {
+			s.img = m
+			return 0, nil
+		}
+	}
+	fp, ok := s.planFastResize(acts)
+	var img image.Image
+	if ok && float64(fp.tw*8) <= fp.src.x1-fp.src.x0 && float64(fp.th*8) <= fp.src.y1-fp.src.y0 {
+		if m, err := jpegdc.Decode(bytes.NewReader(data)); err == nil {
+			img = m
+			fp.src = rectF{fp.src.x0 / 8, fp.src.y0 / 8, fp.src.x1 / 8, fp.src.y1 / 8}
+		} // else: unsupported (CMYK, RGB) or corrupt; the full decoder decides
+	}
+	if img == nil {
+		var err error
+		if img, err = decodeImage(s.hdr.format, data); err != nil {
+			return 0, invalidf("the source %s image cannot be decoded: %v", s.hdr.format, err)
+		}
 	}
 	s.img = img
-	if s.hdr.format != fmtJPEG {
+	if !ok {
 		return 0, nil
 	}
-	i, o, oriented := 0, 1, false
+	var small image.Image
+	switch m := img.(type) {
+	case *image.YCbCr:
+		if out := downscaleYCbCr(m, fp.src, fp.tw, fp.th); out != nil {
+			small = out
+		}
+	case *image.Gray:
+		if out := downscaleGray(m, fp.src, fp.tw, fp.th); out != nil {
+			small = out
+		}
+	}
+	if small == nil {
+		if img.Bounds().Dx() != s.hdr.width { // 1/8 image but no plane path
+			if s.img, _ = decodeImage(s.hdr.format, data); s.img == nil {
+				return 0, invalidf("the source %s image cannot be decoded", s.hdr.format)
+			}
+		}
+		return 0, nil
+	}
+	if fp.orientation != 1 {
+		small = orient(small, fp.orientation)
+	}
+	if fp.oriented {
+		s.orientation = 1
+	}
+	if !fp.fillCrop {
+		small = fp.op.finish(small, fp.geom)
+	}
+	s.img = small
+	return fp.next, nil
+}
+
+// fastResize is a leading resize to be done on the decoder's planes.
+type fastResize struct {
+	op          *resizeOp
+	geom        resizeGeom
+	src         rectF // source rectangle, stored orientation
+	tw, th      int   // resampled size, stored orientation
+	orientation int   // EXIF orientation to apply afterwards
+	oriented    bool  // a leading auto-orient,1 is consumed
+	fillCrop    bool  // src is already the fill crop
+	next        int   // first action after the resize
+}
+
+func (s *execState) planFastResize(acts []Action) (fastResize, bool) {
+	var fp fastResize
+	if s.hdr.format != fmtJPEG {
+		return fp, false
+	}
+	i, o := 0, 1
 	if ao, ok := acts[0].op.(*autoOrientOp); ok {
 		i = 1
 		if ao.on {
-			o, oriented = s.orientation, true
+			o, fp.oriented = s.orientation, true
 		}
 	}
 	if i >= len(acts) {
-		return 0, nil
+		return fp, false
 	}
 	r, ok := acts[i].op.(*resizeOp)
 	if !ok || r.pMain > 0 {
-		return 0, nil
+		return fp, false
 	}
-	b := img.Bounds()
-	ow, oh := b.Dx(), b.Dy() // size as displayed after orientation
+	ow, oh := s.hdr.width, s.hdr.height // size as displayed after orientation
 	if o >= 5 {
 		ow, oh = oh, ow
 	}
 	g := r.geometry(ow, oh, 0, 0)
 	if g.noop || g.scaleW > ow || g.scaleH > oh || (g.scaleW == ow && g.scaleH == oh) {
-		return 0, nil
+		return fp, false
 	}
 	src := rectF{0, 0, float64(ow), float64(oh)}
 	tw, th := g.scaleW, g.scaleH
-	fillCrop := r.mode == "fill" && r.p == 0 && (g.outW != g.scaleW || g.outH != g.scaleH)
-	if fillCrop { // resample only the centred part that survives the crop
+	fp.fillCrop = r.mode == "fill" && r.p == 0 && (g.outW != g.scaleW || g.outH != g.scaleH)
+	if fp.fillCrop { // resample only the centred part that survives the crop
 		cw := float64(ow) * float64(g.outW) / float64(g.scaleW)
 		ch := float64(oh) * float64(g.outH) / float64(g.scaleH)
 		src = rectF{(float64(ow) - cw) / 2, (float64(oh) - ch) / 2, (float64(ow) + cw) / 2, (float64(oh) + ch) / 2}
@@ -368,29 +436,6 @@ func (s *execState) decode(data []byte, acts []Action) (int, error) {
 		src = rectF{src.y0, src.x0, src.y1, src.x1}
 		tw, th = th, tw
 	}
-	var small image.Image
-	switch m := img.(type) {
-	case *image.YCbCr:
-		if out := downscaleYCbCr(m, src, tw, th); out != nil {
-			small = out
-		}
-	case *image.Gray:
-		if out := downscaleGray(m, src, tw, th); out != nil {
-			small = out
-		}
-	}
-	if small == nil {
-		return 0, nil
-	}
-	if o != 1 {
-		small = orient(small, o)
-	}
-	if oriented {
-		s.orientation = 1
-	}
-	if !fillCrop {
-		small = r.finish(small, g)
-	}
-	s.img = small
-	return i + 1, nil
+	fp.op, fp.geom, fp.src, fp.tw, fp.th, fp.orientation, fp.next = r, g, src, tw, th, o, i+1
+	return fp, true
 }
