@@ -1,0 +1,329 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ossflow/ossflow/checksum"
+	"github.com/ossflow/ossflow/oss"
+)
+
+// The crash test re-executes the test binary as a child that mutates a
+// store from several goroutines and prints every operation before it starts
+// ("B") and once it is acknowledged ("A"). The parent kills the child with
+// SIGKILL at a random moment, reopens the store and checks that every
+// acknowledged write is present and intact, that nothing partial is
+// visible, and that the outbox holds exactly one event per committed
+// mutation.
+
+const (
+	crashDirEnv  = "STORE_CRASH_DIR"
+	crashSeedEnv = "STORE_CRASH_SEED"
+	crashWorkers = 6
+	crashKeys    = 6 // per worker: a key is only written by its worker
+)
+
+// crashOp is one operation of the child, as printed.
+type crashOp struct {
+	worker, id int
+	kind       string // put, del, app
+	key        string
+	crc        uint64 // put: CRC of the data; app: CRC of the whole object after the append
+	size       int64  // put: size; app: object size after the append
+	pos        int64  // app: position
+	acked      bool
+}
+
+func crashData(seed uint64, worker, id int) []byte {
+	r := rand.New(rand.NewPCG(seed, uint64(worker)<<32|uint64(id)))
+	var n int
+	switch r.IntN(4) {
+	case 0:
+		n = r.IntN(200)
+	case 1:
+		n = 1000 + r.IntN(4000)
+	case 2:
+		n = DefaultInlineThreshold - 10 + r.IntN(20)
+	default:
+		n = 100<<10 + r.IntN(300<<10)
+	}
+	return randBytes(r, n)
+}
+
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("crash test child only")
+	}
+	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
+	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}})
+	if err != nil {
+		fmt.Println("OPENFAIL", err)
+		os.Exit(2)
+	}
+	if _, err := s.CreateBucket(bg, oss.Bucket{Name: "crash"}); err != nil {
+		fmt.Println("BUCKETFAIL", err)
+		os.Exit(2)
+	}
+	var outMu sync.Mutex
+	say := func(format string, args ...any) {
+		line := fmt.Sprintf(format+"\n", args...)
+		outMu.Lock()
+		os.Stdout.WriteString(line)
+		outMu.Unlock()
+	}
+	say("READY")
+	var wg sync.WaitGroup
+	for w := 0; w < crashWorkers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(w)))
+			lengths := map[string]int64{} // appendable objects: current length, -1 = not appendable
+			crcs := map[string]uint64{}
+			for id := 0; ; id++ {
+				key := fmt.Sprintf("w%d/k%d", w, r.IntN(crashKeys))
+				switch p := r.IntN(10); {
+				case p < 6:
+					data := crashData(seed, w, id)
+					say("B %d %d put %s %d %d 0", w, id, key, checksum.CRC64(data), len(data))
+					if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data))}, bytes.NewReader(data)); err != nil {
+						say("ERR %v", err)
+						os.Exit(3)
+					}
+					lengths[key] = -1
+				case p < 8 && appendSupported:
+					data := crashData(seed, w, id)
+					pos, ok := lengths[key]
+					if !ok {
+						pos = 0
+					}
+					if pos < 0 {
+						continue
+					}
+					crc := checksum.UpdateCRC64(crcs[key], data)
+					say("B %d %d app %s %d %d %d", w, id, key, crc, pos+int64(len(data)), pos)
+					if _, err := s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data))}, Position: pos}, bytes.NewReader(data)); err != nil {
+						say("ERR %v", err)
+						os.Exit(3)
+					}
+					lengths[key] = pos + int64(len(data))
+					crcs[key] = crc
+				default:
+					say("B %d %d del %s 0 0 0", w, id, key)
+					if _, err := s.DeleteObject(bg, oss.DeleteObjectInput{Bucket: "crash", Key: key}); err != nil {
+						say("ERR %v", err)
+						os.Exit(3)
+					}
+					delete(lengths, key)
+					delete(crcs, key)
+				}
+				say("A %d %d", w, id)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// appendSupported switches appends into the crash workload.
+var appendSupported = false
+
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test in -short mode")
+	}
+	rounds := 4
+	for round := 0; round < rounds; round++ {
+		t.Run(strconv.Itoa(round), func(t *testing.T) {
+			seed := uint64(time.Now().UnixNano())
+			t.Logf("seed %d", seed)
+			runCrashRound(t, seed, time.Duration(300+rand.IntN(900))*time.Millisecond)
+		})
+	}
+}
+
+func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed, 10))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan []string, 1)
+	go func() {
+		var all []string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			all = append(all, sc.Text())
+		}
+		lines <- all
+	}()
+	time.Sleep(after)
+	cmd.Process.Kill()
+	all := <-lines
+	cmd.Wait()
+
+	// Parse the log: per worker, the ops in order.
+	ops := map[[2]int]*crashOp{}
+	var order []*crashOp
+	ready := false
+	for _, l := range all {
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 1 && f[0] == "READY":
+			ready = true
+		case len(f) == 8 && f[0] == "B":
+			op := &crashOp{kind: f[3], key: f[4]}
+			op.worker, _ = strconv.Atoi(f[1])
+			op.id, _ = strconv.Atoi(f[2])
+			op.crc, _ = strconv.ParseUint(f[5], 10, 64)
+			op.size, _ = strconv.ParseInt(f[6], 10, 64)
+			op.pos, _ = strconv.ParseInt(f[7], 10, 64)
+			ops[[2]int{op.worker, op.id}] = op
+			order = append(order, op)
+		case len(f) == 3 && f[0] == "A":
+			w, _ := strconv.Atoi(f[1])
+			id, _ := strconv.Atoi(f[2])
+			ops[[2]int{w, id}].acked = true
+		case len(f) > 0 && (f[0] == "ERR" || f[0] == "OPENFAIL" || f[0] == "BUCKETFAIL"):
+			t.Fatalf("child: %s", l)
+		}
+	}
+	if !ready {
+		t.Fatalf("child never got ready; output %q", all)
+	}
+	acked := 0
+	for _, op := range order {
+		if op.acked {
+			acked++
+		}
+	}
+	t.Logf("%d ops begun, %d acknowledged before the kill", len(order), acked)
+
+	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// Expected state per key after the acknowledged ops, plus the one
+	// possibly committed in-flight op of its worker.
+	type state struct {
+		exists bool
+		crc    uint64
+		size   int64
+	}
+	apply := func(st state, op *crashOp) state {
+		switch op.kind {
+		case "put", "app":
+			return state{true, op.crc, op.size}
+		}
+		return state{}
+	}
+	byKey := map[string][]*crashOp{}
+	for _, op := range order {
+		byKey[op.key] = append(byKey[op.key], op)
+	}
+	evs, err := s.OutboxRead(bg, 0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evByKey := map[string][]oss.Event{}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) || ev.BucketSeq != uint64(i+1) {
+			t.Fatalf("event %d has Seq %d BucketSeq %d", i, ev.Seq, ev.BucketSeq)
+		}
+		if ev.Key != "" {
+			evByKey[ev.Key] = append(evByKey[ev.Key], ev)
+		}
+	}
+	fileExtents := 0
+	for w := 0; w < crashWorkers; w++ {
+		for k := 0; k < crashKeys; k++ {
+			key := fmt.Sprintf("w%d/k%d", w, k)
+			kops := byKey[key]
+			var st state
+			var committed []*crashOp // ops whose effect must have an event
+			var pending *crashOp
+			for _, op := range kops {
+				if !op.acked {
+					if pending != nil {
+						t.Fatalf("two unacknowledged ops on %s", key)
+					}
+					pending = op
+					continue
+				}
+				if pending != nil {
+					t.Fatalf("op after an unacknowledged one on %s", key)
+				}
+				if op.kind != "del" || st.exists {
+					committed = append(committed, op)
+				}
+				st = apply(st, op)
+			}
+			info, gotData, err := readAll(s, "crash", key)
+			var got state
+			if err == nil {
+				got = state{true, checksum.CRC64(gotData), int64(len(gotData))}
+				if info.CRC64 != got.crc || info.Size != got.size {
+					t.Fatalf("%s: record CRC/size %d/%d, data %d/%d", key, info.CRC64, info.Size, got.crc, got.size)
+				}
+				if got.size > DefaultInlineThreshold {
+					fileExtents++
+				}
+			} else if !oss.IsCode(err, oss.NoSuchKey) {
+				t.Fatalf("%s: %v", key, err)
+			}
+			if got != st {
+				if pending == nil || got != apply(st, pending) {
+					t.Fatalf("%s: state %+v, want %+v (pending %+v)", key, got, st, pending)
+				}
+				committed = append(committed, pending)
+			}
+			kevs := evByKey[key]
+			if len(kevs) != len(committed) {
+				t.Fatalf("%s: %d events for %d committed mutations", key, len(kevs), len(committed))
+			}
+			for i, op := range committed {
+				ev := kevs[i]
+				want := map[string]oss.EventName{"put": oss.ObjectCreatedPut, "del": oss.ObjectRemovedDelete, "app": oss.ObjectCreatedAppend}[op.kind]
+				if ev.Name != want || (op.kind != "del" && ev.Record.OSS.Object.Size != op.size) {
+					t.Fatalf("%s: event %d is %s size %d, want %s size %d", key, i, ev.Name, ev.Record.OSS.Object.Size, want, op.size)
+				}
+			}
+		}
+	}
+	s.SweepBlobs(bg)
+	if n := countBlobFiles(t, dir); n != fileExtents {
+		t.Fatalf("%d blob files for %d file-backed objects", n, fileExtents)
+	}
+	// The reopened store takes writes.
+	if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crash", Key: "after", Size: 1}, strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readAll(s *Store, bucket, key string) (oss.ObjectInfo, []byte, error) {
+	out, err := s.GetObject(bg, oss.GetObjectInput{Bucket: bucket, Key: key})
+	if err != nil {
+		return oss.ObjectInfo{}, nil, err
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	return out.Info, b, err
+}

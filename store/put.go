@@ -1,0 +1,223 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/ossflow/ossflow/checksum"
+	"github.com/ossflow/ossflow/oss"
+)
+
+// body is object data received and hashed in one pass: inline bytes, or a
+// sealed (fsynced) blob file that is in flight until a txn takes it.
+type body struct {
+	inline []byte
+	blob   uint64 // 0 = none
+	size   int64
+	md5    []byte
+	crc    uint64
+}
+
+// attach adds the data to t and returns its extents.
+func (b *body) attach(t *txn) []extent {
+	switch {
+	case b.blob != 0:
+		t.addBlob(b.blob)
+		return []extent{{Kind: extFile, ID: b.blob, Size: b.size}}
+	case b.size > 0:
+		return []extent{t.addInline(b.inline)}
+	}
+	return nil
+}
+
+// discard drops an unattached body.
+func (s *Store) discard(b *body) {
+	if b != nil && b.blob != 0 {
+		s.blobs.remove(b.blob)
+		s.blobs.release(b.blob)
+	}
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// bodyErr maps a failure to read the client's body: a premature end is
+// IncompleteBody; an *oss.Error from the reader (e.g. RequestTimeout set by
+// the protocol layer) passes through.
+func bodyErr(op string, err error) error {
+	var oe *oss.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	e := oss.E(op, oss.IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		e.Err = err
+	}
+	return e
+}
+
+// readBody receives size bytes (or, when size < 0, everything up to EOF,
+// at most oss.MaxObjectSize) from r, hashing MD5 and CRC-64 while storing
+// them: inline when inlineOK and the data fits the inline threshold, else
+// into a new blob file, fsynced before return. wantMD5, when set, is
+// verified (InvalidDigest).
+func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inlineOK bool) (*body, error) {
+	limit := s.inline
+	if !inlineOK {
+		limit = -1
+	}
+	h := checksum.NewHasher(0)
+	bd := &body{}
+	switch {
+	case size >= 0 && size <= limit:
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, bodyErr(op, err)
+		}
+		h.Write(buf)
+		bd.inline = buf
+	case size < 0 && limit >= 0:
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+			return nil, bodyErr(op, err)
+		}
+		if int64(buf.Len()) <= limit {
+			h.Write(buf.Bytes())
+			bd.inline = buf.Bytes()
+			break
+		}
+		id, err := s.writeBlob(op, h, buf.Bytes(), r, -1)
+		if err != nil {
+			return nil, err
+		}
+		bd.blob = id
+	default:
+		id, err := s.writeBlob(op, h, nil, r, size)
+		if err != nil {
+			return nil, err
+		}
+		bd.blob = id
+	}
+	bd.size, bd.md5, bd.crc = h.Len(), h.Sum(), h.CRC64()
+	if len(wantMD5) != 0 && !bytes.Equal(wantMD5, bd.md5) {
+		s.discard(bd)
+		return nil, oss.E(op, oss.InvalidDigest, "The Content-MD5 you specified did not match what we received.")
+	}
+	return bd, nil
+}
+
+// writeBlob streams prefix and then r (exactly size bytes, or to EOF when
+// size < 0) into a new blob file, hashing into h, and seals it. The file is
+// in flight on success and removed on failure.
+func (s *Store) writeBlob(op string, h *checksum.Hasher, prefix []byte, r io.Reader, size int64) (uint64, error) {
+	id, f, err := s.blobs.create(s.clock.next)
+	if err != nil {
+		return 0, oss.Wrap(op, err)
+	}
+	fail := func(err error) (uint64, error) {
+		f.Close()
+		s.blobs.remove(id)
+		s.blobs.release(id)
+		return 0, err
+	}
+	if len(prefix) > 0 {
+		h.Write(prefix)
+		if _, err := f.Write(prefix); err != nil {
+			return fail(oss.Wrap(op, err))
+		}
+	}
+	if err := copyHashed(op, f, h, r, size, int64(len(prefix))); err != nil {
+		return fail(err)
+	}
+	if err := s.blobs.seal(id, f); err != nil {
+		return fail(oss.Wrap(op, err))
+	}
+	if err := f.Close(); err != nil {
+		return fail(oss.Wrap(op, err))
+	}
+	return id, nil
+}
+
+// copyHashed copies size bytes (to EOF when size < 0, bounded by
+// MaxObjectSize including already bytes written before) from r to w,
+// hashing them into h.
+func copyHashed(op string, w io.Writer, h *checksum.Hasher, r io.Reader, size, already int64) error {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	remaining := size
+	total := already
+	for size < 0 || remaining > 0 {
+		want := buf
+		if size >= 0 && remaining < int64(len(want)) {
+			want = want[:remaining]
+		}
+		n, err := r.Read(want)
+		if n > 0 {
+			total += int64(n)
+			if total > oss.MaxObjectSize {
+				return oss.E(op, oss.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size.")
+			}
+			h.Write(want[:n])
+			if _, werr := w.Write(want[:n]); werr != nil {
+				return oss.Wrap(op, werr)
+			}
+			remaining -= int64(n)
+		}
+		if err == io.EOF {
+			if size >= 0 && remaining > 0 {
+				return bodyErr(op, io.ErrUnexpectedEOF)
+			}
+			return nil
+		}
+		if err != nil {
+			return bodyErr(op, err)
+		}
+	}
+	return nil
+}
+
+// PutObject stores an object from body. The data is hashed (MD5 for the
+// ETag, CRC-64) while it is written, verified against ContentMD5, made
+// durable, and then committed atomically with its event.
+func (s *Store) PutObject(ctx context.Context, in oss.PutObjectInput, body io.Reader) (oss.ObjectInfo, error) {
+	const op = "PutObject"
+	if err := checkPut(op, &in); err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	bs, err := s.readBucket(op, in.Bucket)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	if err := s.outboxRoom(op); err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	bd, err := s.readBody(op, body, in.Size, in.ContentMD5, true)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	r := newRecord(bs, &in)
+	r.Size, r.CRC64, r.ETag = bd.size, bd.crc, checksum.ETag(bd.md5)
+	t := s.newTxn(ctx)
+	r.Extents = bd.attach(t)
+	name := in.EventName
+	if name == "" {
+		name = oss.ObjectCreatedPut
+	}
+	return s.install(op, t, in.Bucket, in.Key, r, installOpts{forbidOverwrite: in.ForbidOverwrite, event: name})
+}
+
+// outboxRoom fails early with SlowDown when the outbox is at its bound, so
+// a write does not stream its body only to be refused at commit.
+func (s *Store) outboxRoom(op string) error {
+	lim := s.opts.OutboxLimit
+	if lim <= 0 {
+		return nil
+	}
+	if s.lastSeq.Load()-s.ackedSeq.Load() >= uint64(lim) {
+		return oss.E(op, oss.SlowDown, "The event outbox is full; please reduce your request rate.")
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/ossflow/ossflow/oss"
+)
+
+// extent is one piece of an object's data, in order. Inline extents live in
+// the metadata DB under dataKey(ID); file extents are blob files with a
+// refKey(ID). A Normal object has at most one extent, a multipart object one
+// per part, an appendable object exactly one file extent whose committed
+// length is the record's Size.
+type extent struct {
+	Kind uint8
+	ID   uint64
+	Size int64
+}
+
+const (
+	extInline uint8 = 1
+	extFile   uint8 = 2
+)
+
+// Record flags.
+const (
+	flagDeleteMarker uint8 = 1 << 0
+	flagNull         uint8 = 1 << 1 // a null version (written while versioning was off or suspended)
+)
+
+// record is the stored form of an object version, and (reusing the same
+// codec) of a multipart upload's pending metadata and of an uploaded part.
+type record struct {
+	Flags        uint8
+	VSeq         uint64 // version sequence: unique, increasing in commit order per key
+	Type         oss.ObjectType
+	Size         int64
+	ETag         string
+	CRC64        uint64
+	MTime        int64 // unix nanoseconds
+	StorageClass oss.StorageClass
+	ACL          oss.ACL
+	Owner        oss.Owner
+	Meta         oss.Metadata
+	Tags         []oss.Tag
+	Target       string // symlink target
+	PartsCount   int
+	SSE          string
+	Checksums    map[string]string
+	Extents      []extent
+}
+
+func (r *record) deleteMarker() bool { return r.Flags&flagDeleteMarker != 0 }
+func (r *record) isNull() bool       { return r.Flags&flagNull != 0 }
+
+// versionID is the id reported for r in a bucket whose versioning status is
+// vs: "" while the bucket has never had versioning, "null" for null
+// versions, the hex id otherwise.
+func (r *record) versionID(vs oss.VersioningStatus) string {
+	if r.isNull() {
+		if vs == oss.VersioningOff {
+			return ""
+		}
+		return oss.NullVersionID
+	}
+	return formatVersionID(r.VSeq)
+}
+
+func (r *record) mtime() time.Time { return time.Unix(0, r.MTime).UTC() }
+
+// info converts r to the vocabulary's ObjectInfo.
+func (r *record) info(bucket, key string, vs oss.VersioningStatus, latest bool) oss.ObjectInfo {
+	oi := oss.ObjectInfo{
+		Bucket:        bucket,
+		Key:           key,
+		VersionID:     r.versionID(vs),
+		IsLatest:      latest,
+		DeleteMarker:  r.deleteMarker(),
+		Type:          r.Type,
+		Size:          r.Size,
+		ETag:          r.ETag,
+		CRC64:         r.CRC64,
+		LastModified:  r.mtime(),
+		StorageClass:  r.StorageClass,
+		ACL:           r.ACL,
+		Owner:         r.Owner,
+		Meta:          r.Meta,
+		SymlinkTarget: r.Target,
+		PartsCount:    r.PartsCount,
+		SSE:           r.SSE,
+	}
+	if len(r.Tags) > 0 {
+		oi.Tags = append([]oss.Tag(nil), r.Tags...)
+	}
+	if len(r.Meta.User) > 0 {
+		oi.Meta.User = make(map[string]string, len(r.Meta.User))
+		for k, v := range r.Meta.User {
+			oi.Meta.User[k] = v
+		}
+	}
+	if len(r.Checksums) > 0 {
+		oi.Checksums = make(map[string]string, len(r.Checksums))
+		for k, v := range r.Checksums {
+			oi.Checksums[k] = v
+		}
+	}
+	return oi
+}
+
+// fileIDs returns the blob file ids r references.
+func (r *record) fileIDs() []uint64 {
+	var ids []uint64
+	for _, e := range r.Extents {
+		if e.Kind == extFile {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
+}
+
+const recordFormat = 1
+
+var typeCodes = []oss.ObjectType{oss.TypeNormal, oss.TypeAppendable, oss.TypeMultipart, oss.TypeSymlink}
+
+func typeCode(t oss.ObjectType) uint8 {
+	for i, c := range typeCodes {
+		if c == t {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// encodeRecord serializes r compactly: a format byte, the flags at offset
+// 1 (so listings can skip delete markers without decoding), then varints
+// and length-prefixed strings. Maps are written in key order so the encoding
+// is deterministic.
+func encodeRecord(r *record) []byte {
+	b := make([]byte, 0, 128+len(r.ETag)+len(r.Meta.ContentType)+16*len(r.Extents))
+	b = append(b, recordFormat, r.Flags)
+	b = binary.AppendUvarint(b, r.VSeq)
+	b = append(b, typeCode(r.Type))
+	b = binary.AppendVarint(b, r.Size)
+	b = appendString(b, r.ETag)
+	b = binary.LittleEndian.AppendUint64(b, r.CRC64)
+	b = binary.AppendVarint(b, r.MTime)
+	b = appendString(b, string(r.StorageClass))
+	b = appendString(b, string(r.ACL))
+	b = appendString(b, r.Owner.ID)
+	b = appendString(b, r.Owner.DisplayName)
+	m := &r.Meta
+	for _, s := range [...]string{m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires} {
+		b = appendString(b, s)
+	}
+	b = appendMap(b, m.User)
+	b = binary.AppendUvarint(b, uint64(len(r.Tags)))
+	for _, t := range r.Tags {
+		b = appendString(b, t.Key)
+		b = appendString(b, t.Value)
+	}
+	b = appendString(b, r.Target)
+	b = binary.AppendUvarint(b, uint64(r.PartsCount))
+	b = appendString(b, r.SSE)
+	b = appendMap(b, r.Checksums)
+	b = binary.AppendUvarint(b, uint64(len(r.Extents)))
+	for _, e := range r.Extents {
+		b = append(b, e.Kind)
+		b = binary.AppendUvarint(b, e.ID)
+		b = binary.AppendUvarint(b, uint64(e.Size))
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendMap(b []byte, m map[string]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	if len(m) == 0 {
+		return b
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b = appendString(b, k)
+		b = appendString(b, m[k])
+	}
+	return b
+}
+
+var errCorrupt = errors.New("store: corrupt record")
+
+// isDeleteMarkerValue reports whether an encoded record is a delete marker.
+func isDeleteMarkerValue(v []byte) bool { return len(v) > 1 && v[1]&flagDeleteMarker != 0 }
+
+// decodeRecord parses an encoded record. It never panics on malformed
+// input (fuzzed) and copies every string out of b.
+func decodeRecord(b []byte) (*record, error) {
+	d := decoder{b: b}
+	if d.byte() != recordFormat {
+		return nil, errCorrupt
+	}
+	r := &record{}
+	r.Flags = d.byte()
+	r.VSeq = d.uvarint()
+	tc := d.byte()
+	if int(tc) >= len(typeCodes) {
+		return nil, errCorrupt
+	}
+	r.Type = typeCodes[tc]
+	r.Size = d.varint()
+	r.ETag = d.string()
+	r.CRC64 = d.uint64()
+	r.MTime = d.varint()
+	r.StorageClass = oss.StorageClass(d.string())
+	r.ACL = oss.ACL(d.string())
+	r.Owner.ID = d.string()
+	r.Owner.DisplayName = d.string()
+	m := &r.Meta
+	for _, p := range [...]*string{&m.ContentType, &m.ContentEncoding, &m.ContentDisposition, &m.ContentLanguage, &m.CacheControl, &m.Expires} {
+		*p = d.string()
+	}
+	m.User = d.stringMap()
+	if n := d.count(2); n > 0 {
+		r.Tags = make([]oss.Tag, n)
+		for i := range r.Tags {
+			r.Tags[i].Key = d.string()
+			r.Tags[i].Value = d.string()
+		}
+	}
+	r.Target = d.string()
+	pc := d.uvarint()
+	if pc > math.MaxInt32 {
+		return nil, errCorrupt
+	}
+	r.PartsCount = int(pc)
+	r.SSE = d.string()
+	r.Checksums = d.stringMap()
+	if n := d.count(3); n > 0 {
+		r.Extents = make([]extent, n)
+		for i := range r.Extents {
+			e := &r.Extents[i]
+			e.Kind = d.byte()
+			e.ID = d.uvarint()
+			sz := d.uvarint()
+			if sz > math.MaxInt64 || (e.Kind != extInline && e.Kind != extFile) {
+				d.err = true
+			}
+			e.Size = int64(sz)
+		}
+	}
+	if d.err || len(d.b) != 0 || r.Size < 0 {
+		return nil, errCorrupt
+	}
+	return r, nil
+}
+
+// decoder reads the record encoding; any error sticks and zero values are
+// returned from then on.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) byte() byte {
+	if d.err || len(d.b) < 1 {
+		d.err = true
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uint64() uint64 {
+	if d.err || len(d.b) < 8 {
+		d.err = true
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads an element count, each element taking at least min bytes,
+// rejecting counts the remaining input cannot hold.
+func (d *decoder) count(min int) int {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)/min) {
+		if n != 0 {
+			d.err = true
+		}
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		d.err = true
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) stringMap() map[string]string {
+	n := d.count(2)
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	for i := 0; i < n && !d.err; i++ {
+		k := d.string()
+		m[k] = d.string()
+	}
+	return m
+}
