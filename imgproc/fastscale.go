@@ -78,32 +78,38 @@ func makeAxis(srcLen int, start, step float64, dstLen int) axisWeights {
 
 // resamplePlane area-resamples an 8-bit plane. src is addressed as
 // src[y*srcStride+x] for x in [0, sw), y in [0, sh).
+//
+// Rows are filtered horizontally on demand into a ring of ya.taps rows
+// of 16-bit samples (8 extra bits of precision), so the working memory is
+// a few output rows, not a copy of the source height.
 func resamplePlane(dst []byte, dstStride, dw, dh int, src []byte, srcStride int, xa, ya *axisWeights) {
-	// Horizontal pass over the rows the vertical pass needs, into a
-	// buffer of 16-bit samples carrying 8 extra bits of precision.
-	rows := ya.hi - ya.lo
-	tmp := make([]uint16, rows*dw)
-	for y := 0; y < rows; y++ {
-		srow := src[(ya.lo+y)*srcStride:]
-		trow := tmp[y*dw : (y+1)*dw]
-		for x := range trow {
-			ws := xa.w[x*xa.taps : x*xa.taps+xa.n[x]]
-			s := srow[xa.start[x]:]
-			s = s[:len(ws)]
-			var acc int32
-			for k, w := range ws {
-				acc += int32(s[k]) * w
-			}
-			trow[x] = uint16((acc + 1<<(weightBits-9)) >> (weightBits - 8))
-		}
-	}
-	// Vertical pass, a row at a time so memory is read sequentially.
+	taps := ya.taps
+	ring := make([]uint16, taps*dw)
+	next := ya.lo // next source row to filter horizontally
 	acc := make([]uint32, dw)
 	for y := 0; y < dh; y++ {
+		first, n := ya.start[y], ya.n[y]
+		for ; next < first+n; next++ {
+			if next < first { // rows skipped by a gap (never for area weights)
+				continue
+			}
+			srow := src[next*srcStride:]
+			trow := ring[(next%taps)*dw : (next%taps+1)*dw]
+			for x := range trow {
+				ws := xa.w[x*xa.taps : x*xa.taps+xa.n[x]]
+				s := srow[xa.start[x]:]
+				s = s[:len(ws)]
+				var a int32
+				for k, w := range ws {
+					a += int32(s[k]) * w
+				}
+				trow[x] = uint16((a + 1<<(weightBits-9)) >> (weightBits - 8))
+			}
+		}
 		clear(acc)
-		base := ya.start[y] - ya.lo
-		for k, w := range ya.w[y*ya.taps : y*ya.taps+ya.n[y]] {
-			trow := tmp[(base+k)*dw : (base+k+1)*dw]
+		for k, w := range ya.w[y*taps : y*taps+n] {
+			r := (first + k) % taps
+			trow := ring[r*dw : (r+1)*dw]
 			uw := uint32(w)
 			for x, v := range trow {
 				acc[x] += uint32(v) * uw
