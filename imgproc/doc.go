@@ -16,8 +16,8 @@
 // a fixed order, canonical values) suitable as a cache key. Errors are
 // *Error whose Code is the exact OSS code: InvalidArgument, BadRequest
 // ("Input is not base64 decoding." for bad URL-safe base64, and OSS's
-// "Advance cut's position is out of image." for a crop origin outside
-// the image), MissingArgument, ImageTooLarge, WatermarkError,
+// "Advance cut's position is out of image." plus the details for a crop
+// origin outside the image), MissingArgument, ImageTooLarge, WatermarkError,
 // NotImplemented. NoSuchStyle is the caller's. Other errors (context
 // cancellation, encoder failures) are internal.
 //

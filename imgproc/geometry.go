@@ -210,7 +210,7 @@ func (c *cropOp) rect(W, H int) (image.Rectangle, error) {
 	}
 	ox, oy := ax+c.x, ay+c.y
 	if ox >= W || oy >= H {
-		return image.Rectangle{}, errf(CodeBadRequest, "Advance cut's position is out of image.")
+		return image.Rectangle{}, errf(CodeBadRequest, "Advance cut's position is out of image. (crop: origin (%d,%d) lies outside the %dx%d image)", ox, oy, W, H)
 	}
 	return image.Rect(ox, oy, min(ox+cw, W), min(oy+ch, H)), nil
 }
