@@ -1,0 +1,583 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ossflow/ossflow/oss"
+	"github.com/ossflow/ossflow/sdk/events"
+)
+
+// Outbox is what the relay needs from the engine; *store.Store implements
+// it. Events are read in Seq order; OutboxAck removes every entry with
+// Seq <= uptoSeq; OutboxNotify receives (coalesced) after each commit that
+// added events.
+type Outbox interface {
+	OutboxRead(ctx context.Context, afterSeq uint64, max int) ([]oss.Event, error)
+	OutboxAck(ctx context.Context, uptoSeq uint64) error
+	OutboxNotify() <-chan struct{}
+}
+
+// OutboxStats is the engine's outbox state, as the composition root
+// adapts it from store.OutboxStats for [Config.OutboxStats].
+type OutboxStats struct {
+	// Depth is the number of entries not yet removed.
+	Depth uint64
+	// OldestTime is the commit time of the oldest entry (zero if none).
+	OldestTime time.Time
+	// LastSeq is the Seq of the newest committed event.
+	LastSeq uint64
+}
+
+// idlePoll re-reads the outbox when no notification came, a safety net
+// against a lost notification; notifications drive normal operation.
+const idlePoll = time.Second
+
+// pending is one publish awaiting its PubAck.
+type pending struct {
+	seq    uint64
+	id     string
+	commit time.Time
+	sent   time.Time
+	fut    jetstream.PubAckFuture
+	// epoch is the connection's reconnect count when sent.
+	epoch uint64
+}
+
+// relay drains the outbox into the stream in Seq order. One goroutine
+// (run) reads and publishes; another (removeLoop) removes acknowledged
+// entries from the outbox once they are durable.
+type relay struct {
+	cfg *Config
+	ob  Outbox
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	enc encoder
+	m   *metrics
+	log *slog.Logger
+
+	// published is the highest Seq such that it and every lower Seq are
+	// in the stream; it only grows. publishedID is its event ID (owned by
+	// run).
+	published   atomic.Uint64
+	publishedID string
+	// removed is the highest Seq removed from the outbox by this relay.
+	removed atomic.Uint64
+	// oldest is the commit time (unix ns) of the oldest event known to be
+	// committed and not yet in the stream; 0 when none is known.
+	oldest atomic.Int64
+	// progress wakes removeLoop when published grew.
+	progress chan struct{}
+
+	// outage bookkeeping for rate-limited logging (owned by run).
+	failing   bool
+	failSince time.Time
+	failCount int
+
+	stopRun    context.CancelFunc
+	stopRemove context.CancelFunc
+	runDone    sync.WaitGroup
+	removeDone sync.WaitGroup
+}
+
+func newRelay(cfg *Config, nc *nats.Conn, ob Outbox, m *metrics) (*relay, error) {
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(cfg.MaxInFlight+1),
+		jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("broker: relay: %w", err)
+	}
+	return &relay{
+		cfg:      cfg,
+		ob:       ob,
+		nc:       nc,
+		js:       js,
+		enc:      encoder{prefix: cfg.SubjectPrefix, cloudEvents: cfg.CloudEvents, ceSource: cfg.CloudEventsSource},
+		m:        m,
+		log:      cfg.Logger.With("component", "event-relay"),
+		progress: make(chan struct{}, 1),
+	}, nil
+}
+
+func (r *relay) start() {
+	runCtx, stopRun := context.WithCancel(context.Background())
+	removeCtx, stopRemove := context.WithCancel(context.Background())
+	r.stopRun, r.stopRemove = stopRun, stopRemove
+	r.runDone.Add(1)
+	go func() { defer r.runDone.Done(); r.run(runCtx) }()
+	if r.cfg.OutboxStats != nil && r.cfg.OutboxLimit > 0 {
+		r.runDone.Add(1)
+		go func() { defer r.runDone.Done(); r.watchFill(runCtx) }()
+	}
+	r.removeDone.Add(1)
+	go func() { defer r.removeDone.Done(); r.removeLoop(removeCtx) }()
+}
+
+// stop ends the relay: in-flight publishes are awaited (bounded by the
+// publish timeout), then entries past their durability hold are removed
+// from the outbox; entries still held stay, and the next start skips them
+// (see resync).
+func (r *relay) stop() {
+	r.stopRun()
+	r.runDone.Wait()
+	r.stopRemove()
+	r.removeDone.Wait()
+	r.nc.Close()
+}
+
+func (r *relay) signalProgress() {
+	select {
+	case r.progress <- struct{}{}:
+	default:
+	}
+}
+
+// run is the publishing loop.
+func (r *relay) run(ctx context.Context) {
+	var (
+		q       []pending
+		next    uint64 // Seq of the last event handed to the stream
+		prevID  string // ID of that event, for the expected-last-msg-id chain
+		synced  bool
+		more    = true // the outbox may hold events after next
+		attempt int
+		notify  = r.ob.OutboxNotify()
+	)
+	poll := time.NewTicker(idlePoll)
+	defer poll.Stop()
+
+	// fail stops the batch: it waits until every in-flight publish is
+	// resolved, keeps the acknowledged prefix, backs off and resyncs.
+	fail := func(stage string, err error) {
+		r.m.errors.WithLabelValues(stage).Inc()
+		r.settle(ctx, q)
+		q = q[:0]
+		synced = false
+		r.noteFailure(stage, err)
+		attempt++
+		d := r.cfg.MinBackoff << min(attempt-1, 30)
+		if d > r.cfg.MaxBackoff || d <= 0 {
+			d = r.cfg.MaxBackoff
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+
+	for ctx.Err() == nil {
+		if !synced {
+			if err := r.resync(ctx); err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				fail(stageResync, err)
+				continue
+			}
+			next, prevID = r.published.Load(), r.publishedID
+			synced, more = true, true
+		}
+
+		// Fill the in-flight window.
+		if more && len(q) < r.cfg.MaxInFlight {
+			want := min(r.cfg.ReadBatch, r.cfg.MaxInFlight-len(q))
+			evs, err := r.ob.OutboxRead(ctx, next, want)
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				fail(stageRead, fmt.Errorf("outbox read after %d: %w", next, err))
+				continue
+			}
+			more = len(evs) == want
+			epoch := r.nc.Stats().Reconnects
+			var perr error
+			for i := range evs {
+				e := &evs[i]
+				if e.Seq <= next {
+					continue
+				}
+				if r.nc.Status() != nats.CONNECTED {
+					perr = fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
+					break
+				}
+				msg, err := r.enc.encode(e)
+				if err != nil {
+					perr = err
+					break
+				}
+				if prevID != "" {
+					msg.Header[headerExpectedLastMsgID] = []string{prevID}
+				}
+				now := time.Now()
+				fut, err := r.js.PublishMsgAsync(msg)
+				if err != nil {
+					perr = fmt.Errorf("publish event %d: %w", e.Seq, err)
+					break
+				}
+				q = append(q, pending{seq: e.Seq, id: e.ID, commit: e.Time, sent: now, fut: fut, epoch: epoch})
+				next, prevID = e.Seq, e.ID
+			}
+			if len(q) > 0 && r.oldest.Load() == 0 {
+				r.oldest.Store(q[0].commit.UnixNano())
+			}
+			if perr != nil {
+				fail(stagePublish, perr)
+				continue
+			}
+		}
+
+		// Harvest the PubAcks that arrived, in order.
+		var ferr error
+		n := 0
+		for n < len(q) && ferr == nil {
+			select {
+			case ack := <-q[n].fut.Ok():
+				r.acked(&q[n], ack)
+				n++
+				continue
+			case err := <-q[n].fut.Err():
+				ferr = err
+			default:
+			}
+			break
+		}
+		if n > 0 {
+			q = append(q[:0], q[n:]...)
+			r.afterProgress(q)
+			attempt = 0
+		}
+		if ferr != nil {
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", q[0].seq, ferr))
+			continue
+		}
+		if more && len(q) < r.cfg.MaxInFlight {
+			continue
+		}
+
+		// Wait for a PubAck, a commit, or the safety poll.
+		var okc <-chan *jetstream.PubAck
+		var errc <-chan error
+		if len(q) > 0 {
+			okc, errc = q[0].fut.Ok(), q[0].fut.Err()
+		}
+		var notc <-chan struct{}
+		if len(q) < r.cfg.MaxInFlight {
+			notc = notify
+		}
+		select {
+		case <-ctx.Done():
+		case ack := <-okc:
+			r.acked(&q[0], ack)
+			q = append(q[:0], q[1:]...)
+			r.afterProgress(q)
+			attempt = 0
+		case err := <-errc:
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", q[0].seq, err))
+		case <-notc:
+			more = true
+		case <-poll.C:
+			more = true
+		}
+	}
+	// Shutting down: let in-flight publishes resolve so that their
+	// acknowledgements count.
+	r.settle(context.Background(), q)
+	r.signalProgress()
+}
+
+// acked records the PubAck of p (the oldest in-flight publish).
+func (r *relay) acked(p *pending, ack *jetstream.PubAck) {
+	now := time.Now()
+	if ack.Duplicate {
+		r.m.deduplicated.Inc()
+	} else {
+		r.m.published.Inc()
+	}
+	r.m.publishDur.Observe(now.Sub(p.sent).Seconds())
+	if !p.commit.IsZero() {
+		r.m.commitDelay.Observe(now.Sub(p.commit).Seconds())
+	}
+	r.published.Store(p.seq)
+	r.publishedID = p.id
+	if r.failing {
+		r.failing = false
+		r.log.Info("event relay recovered",
+			"outage", time.Since(r.failSince).Round(time.Millisecond), "errors", r.failCount, "seq", p.seq)
+	}
+}
+
+// afterProgress updates the lag gauge and wakes removeLoop.
+func (r *relay) afterProgress(q []pending) {
+	if len(q) > 0 {
+		r.oldest.Store(q[0].commit.UnixNano())
+	} else {
+		r.oldest.Store(0)
+	}
+	r.signalProgress()
+}
+
+// settle waits for every publish in q to resolve and records the
+// contiguous acknowledged prefix. A PubAck after a failure is not counted:
+// the relay resumes at the first failure and the stream drops the repeats.
+//
+// Waiting is for progress, not for safety: the expected-last-msg-id chain
+// keeps a late message from landing out of order. So settle gives up on
+// publishes made on a connection that has since been replaced (their
+// replies cannot arrive) and, at the latest, after the publish timeout.
+func (r *relay) settle(ctx context.Context, q []pending) {
+	if len(q) == 0 {
+		return
+	}
+	defer func() {
+		r.oldest.Store(0)
+		r.signalProgress()
+	}()
+	limit := time.NewTimer(r.cfg.PublishTimeout + time.Second)
+	defer limit.Stop()
+	check := time.NewTicker(25 * time.Millisecond)
+	defer check.Stop()
+	for i := range q {
+		for {
+			select {
+			case ack := <-q[i].fut.Ok():
+				r.acked(&q[i], ack)
+			case <-q[i].fut.Err():
+				return
+			case <-check.C:
+				if r.nc.Stats().Reconnects != q[i].epoch {
+					return
+				}
+				continue
+			case <-limit.C:
+				return
+			case <-ctx.Done():
+				return
+			}
+			break
+		}
+	}
+}
+
+// noteFailure logs the first failure of an outage as a warning and the
+// rest at debug level; the errors metric counts them all.
+func (r *relay) noteFailure(stage string, err error) {
+	r.failCount++
+	if !r.failing {
+		r.failing, r.failSince, r.failCount = true, time.Now(), 1
+		r.log.Warn("event relay falling behind: publishing paused, writes continue into the outbox",
+			"stage", stage, "err", err, "published_seq", r.published.Load())
+		return
+	}
+	r.log.Debug("event relay still failing", "stage", stage, "err", err, "errors", r.failCount)
+}
+
+// resync aligns the relay with the stream before (re)starting to
+// publish. If the stream's last message is an event still in the outbox
+// (same Seq, same ID), every event up to it is already in the stream, so
+// publishing resumes after it: a restart after downtime longer than the
+// duplicate window therefore republishes nothing the stream holds. It
+// also sets the expected-last-msg-id of the next publish.
+func (r *relay) resync(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout)
+	defer cancel()
+	stream, err := r.js.Stream(ctx, r.cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		// Unreachable at start, or deleted since: (re)create it.
+		if err = ensureStream(ctx, r.js, r.cfg); err == nil {
+			stream, err = r.js.Stream(ctx, r.cfg.Stream)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("stream %s info: %w", r.cfg.Stream, err)
+	}
+	pub := r.published.Load()
+	last := stream.CachedInfo().State.LastSeq
+	if last == 0 {
+		r.publishedID = ""
+		return nil
+	}
+	raw, err := stream.GetMsg(ctx, last)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		r.publishedID = ""
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stream %s last message %d: %w", r.cfg.Stream, last, err)
+	}
+	id := raw.Header.Get(events.HeaderMsgID)
+	seq, perr := strconv.ParseUint(raw.Header.Get(events.HeaderSeq), 10, 64)
+	if perr != nil || id == "" {
+		// Not one of ours: publish without a chain expectation.
+		r.publishedID = ""
+		return nil
+	}
+	if seq <= pub {
+		if seq != pub || id != r.publishedID {
+			// The stream lost its tail (or was purged): republish from pub,
+			// unchained for the first message.
+			r.publishedID = ""
+		}
+		return nil
+	}
+	evs, err := r.ob.OutboxRead(ctx, seq-1, 1)
+	if err != nil {
+		return fmt.Errorf("outbox read at %d: %w", seq, err)
+	}
+	if len(evs) == 1 && evs[0].Seq == seq && evs[0].ID == id {
+		if pub > 0 || seq > 1 {
+			r.log.Info("event relay resuming after the stream's last event", "seq", seq, "from", pub)
+		}
+		base := pub
+		if first, err := r.ob.OutboxRead(ctx, pub, 1); err == nil && len(first) == 1 {
+			base = max(base, first[0].Seq-1)
+		}
+		if seq > base {
+			r.m.skipped.Add(float64(seq - base))
+		}
+		r.published.Store(seq)
+		r.publishedID = id
+		r.signalProgress()
+		return nil
+	}
+	if len(evs) == 1 && evs[0].Seq == seq {
+		r.log.Warn("the stream's last event has the Seq of a different outbox event: the outbox was reset; republishing it all (duplicates are dropped only within the duplicate window)",
+			"seq", seq, "stream_id", id, "outbox_id", evs[0].ID)
+	}
+	r.publishedID = ""
+	return nil
+}
+
+// removeLoop removes published entries from the outbox once their
+// durability hold has passed.
+func (r *relay) removeLoop(ctx context.Context) {
+	type mark struct {
+		seq uint64
+		at  time.Time
+	}
+	hold := r.cfg.DurabilityHold
+	// Marks closer than coalesce share one; the hold is lengthened by as
+	// much so no entry is removed early.
+	coalesce := max(hold/32, time.Millisecond)
+	if hold > 0 {
+		hold += coalesce
+	}
+	var (
+		marks   []mark
+		last    uint64
+		removed uint64
+		retry   bool
+	)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		final := false
+		select {
+		case <-ctx.Done():
+			final = true
+		case <-r.progress:
+		case <-timer.C:
+		}
+		now := time.Now()
+		if s := r.published.Load(); s > last {
+			if n := len(marks); n > 0 && now.Sub(marks[n-1].at) < coalesce {
+				marks[n-1].seq = s
+			} else {
+				marks = append(marks, mark{s, now})
+			}
+			last = s
+		}
+		var upto uint64
+		i := 0
+		for i < len(marks) && now.Sub(marks[i].at) >= hold {
+			upto = marks[i].seq
+			i++
+		}
+		if upto > removed {
+			actx := ctx
+			if final {
+				var cancel context.CancelFunc
+				actx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+			}
+			if err := r.ob.OutboxAck(actx, upto); err != nil {
+				r.m.errors.WithLabelValues(stageRemove).Inc()
+				r.log.Warn("event outbox: removing published events failed; will retry", "upto", upto, "err", err)
+				i = 0
+				if len(marks) > 0 {
+					marks[0].seq = max(marks[0].seq, upto)
+				}
+				retry = true
+			} else {
+				removed, retry = upto, false
+				r.removed.Store(upto)
+			}
+		}
+		marks = append(marks[:0], marks[i:]...)
+		if final {
+			return
+		}
+		switch {
+		case retry:
+			timer.Reset(100 * time.Millisecond)
+		case len(marks) > 0:
+			timer.Reset(max(marks[0].at.Add(hold).Sub(now), 0))
+		}
+	}
+}
+
+// watchFill warns while the outbox is above half its bound.
+func (r *relay) watchFill(ctx context.Context) {
+	t := time.NewTicker(r.cfg.WarnInterval)
+	defer t.Stop()
+	warned := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st := r.cfg.OutboxStats()
+		frac := float64(st.Depth) / float64(r.cfg.OutboxLimit)
+		switch {
+		case frac >= 0.5:
+			warned = true
+			r.log.Warn("event outbox filling: at its limit, writes fail with 503 SlowDown until the relay catches up",
+				"depth", st.Depth, "limit", r.cfg.OutboxLimit, "fill", fmt.Sprintf("%.0f%%", 100*frac),
+				"oldest_age", time.Since(st.OldestTime).Round(time.Second), "published_seq", r.published.Load())
+		case warned && frac < 0.25:
+			warned = false
+			r.log.Info("event outbox drained below a quarter of its limit", "depth", st.Depth, "limit", r.cfg.OutboxLimit)
+		}
+	}
+}
+
+// lagEvents is how many committed events the stream has not acknowledged.
+func (r *relay) lagEvents(st OutboxStats) uint64 {
+	base := max(r.published.Load(), st.LastSeq-min(st.Depth, st.LastSeq))
+	if st.LastSeq <= base {
+		return 0
+	}
+	return st.LastSeq - base
+}
+
+// lagSeconds is the age of the oldest committed event not in the stream.
+func (r *relay) lagSeconds(now time.Time) float64 {
+	o := r.oldest.Load()
+	if o == 0 {
+		return 0
+	}
+	return max(now.Sub(time.Unix(0, o)).Seconds(), 0)
+}
