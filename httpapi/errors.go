@@ -33,9 +33,9 @@ type errResponse struct {
 var errHeaderSent = errors.New("httpapi: response already started")
 
 // toErrResponse maps err to what the client sees. Everything goes through
-// the oss table; auth errors keep their exact code, with the EC of the
-// table's entry of the same name (or AccessDenied / InvalidArgument by
-// status when the table has none).
+// the oss table: auth errors map by code name, and a name the table does
+// not list falls back to AccessDenied, InvalidArgument, NotImplemented or
+// InternalError by its status; their message and extra elements are kept.
 func toErrResponse(err error, rc *reqCtx) errResponse {
 	var ae *auth.Error
 	if errors.As(err, &ae) {
@@ -82,28 +82,10 @@ func toErrResponse(err error, rc *reqCtx) errResponse {
 func authErrResponse(ae *auth.Error, rc *reqCtx) errResponse {
 	code, ok := oss.CodeByName(ae.Code)
 	if !ok {
-		switch {
-		case ae.StatusCode == http.StatusForbidden:
-			code = oss.AccessDenied
-		case ae.StatusCode == http.StatusNotImplemented:
-			code = oss.NotImplemented
-		case ae.StatusCode >= 500:
-			code = oss.InternalError
-		default:
-			code = oss.InvalidArgument
-		}
+		code = authFallback(ae.StatusCode)
 	}
-	out := errResponse{status: ae.StatusCode, code: ae.Code, ec: code.EC(), message: ae.Message, nextAppendPosition: -1}
-	if out.status == 0 {
-		out.status = code.Status()
-	}
-	if out.code == "" {
-		out.code = code.Name()
-	}
-	if out.message == "" {
-		out.message = code.DefaultMessage()
-	}
-	if code == oss.InternalError {
+	out := errResponse{status: code.Status(), code: code.Name(), ec: code.EC(), message: ae.Message, nextAppendPosition: -1}
+	if out.message == "" || code == oss.InternalError {
 		out.message = code.DefaultMessage()
 	}
 	d := auth.DialectOSS
@@ -112,6 +94,21 @@ func authErrResponse(ae *auth.Error, rc *reqCtx) errResponse {
 	}
 	out.details = ae.Details(d)
 	return out
+}
+
+// authFallback is the table's code for an auth error code the table does
+// not list (S3's XAmzContentSHA256Mismatch, AuthorizationHeaderMalformed,
+// InvalidChunkSizeError, ...), by the status the auth package chose.
+func authFallback(status int) oss.Code {
+	switch {
+	case status == http.StatusForbidden || status == http.StatusUnauthorized:
+		return oss.AccessDenied
+	case status == http.StatusNotImplemented:
+		return oss.NotImplemented
+	case status >= 500 || status == 0:
+		return oss.InternalError
+	}
+	return oss.InvalidArgument
 }
 
 // writeError writes err as the response, in the request's dialect. It is
