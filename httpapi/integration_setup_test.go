@@ -78,7 +78,7 @@ func newServer(t *testing.T, useTLS bool) *testServer {
 	obs := &recordingObserver{}
 	verifier := &auth.Verifier{Creds: staticCreds{rootAK: rootSK}, Region: region}
 	h := httpapi.New(httpapi.Config{Region: region, Domains: []string{domain}}, st, verifier, obs)
-	srv := httptest.NewUnstartedServer(dumpHandler{h})
+	srv := httptest.NewUnstartedServer(h)
 	if useTLS {
 		srv.StartTLS()
 	} else {

@@ -249,9 +249,14 @@ func completeMultipartUpload(h *Handler, w http.ResponseWriter, r *http.Request,
 			return err
 		}
 	}
-	info, err := h.eng.CompleteMultipartUpload(rc.ctx, in)
+	conditional, err := s3ConditionalWrite(rc, r)
 	if err != nil {
 		return err
+	}
+	in.ForbidOverwrite = in.ForbidOverwrite || conditional
+	info, err := h.eng.CompleteMultipartUpload(rc.ctx, in)
+	if err != nil {
+		return conditionalWriteErr(conditional, err)
 	}
 	hd := w.Header()
 	hd.Set(hdrOSSCRC64, checksum.FormatCRC64(info.CRC64))

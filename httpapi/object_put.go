@@ -14,6 +14,11 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if in.Size, err = dataSize(r, rc.op.name); err != nil {
 		return err
 	}
+	conditional, err := s3ConditionalWrite(rc, r)
+	if err != nil {
+		return err
+	}
+	in.ForbidOverwrite = in.ForbidOverwrite || conditional
 	in.Checksums = rc.checksums
 	body, err := rc.dataBody(in.Size)
 	if err != nil {
@@ -21,7 +26,7 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	info, err := h.eng.PutObject(rc.ctx, in, body)
 	if err != nil {
-		return err
+		return conditionalWriteErr(conditional, err)
 	}
 	rc.writeHeaders(w.Header(), info.ETag, info.CRC64, info.VersionID, rc.checksums)
 	w.WriteHeader(http.StatusOK)
@@ -44,4 +49,31 @@ func deleteObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx
 	rc.versionHeader(hd, vid)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// s3ConditionalWrite reads S3's conditional write: If-None-Match: * makes
+// the write fail when the key exists (x-oss-forbid-overwrite's meaning,
+// answered 412 as S3 does). If-Match on a write is not implemented.
+func s3ConditionalWrite(rc *reqCtx, r *http.Request) (bool, error) {
+	if !rc.s3 {
+		return false, nil
+	}
+	if r.Header.Get("If-Match") != "" {
+		return false, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes with If-Match are not implemented.")
+	}
+	switch v := r.Header.Get("If-None-Match"); v {
+	case "":
+		return false, nil
+	case "*":
+		return true, nil
+	default:
+		return false, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes support only If-None-Match: *.")
+	}
+}
+
+func conditionalWriteErr(conditional bool, err error) error {
+	if conditional && oss.IsCode(err, oss.FileAlreadyExists) {
+		return oss.E("", oss.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
+	}
+	return err
 }

@@ -251,10 +251,16 @@ func routeObject(method string, q url.Values, hdr http.Header, has func(string) 
 		if name := firstParam(q, objectNotImplemented); name != "" {
 			return notImplemented(name)
 		}
+		if has("partNumber") {
+			return notImplemented("GetObjectPart")
+		}
 		return opGetObject
 	case http.MethodHead:
-		if has("objectMeta") {
+		switch {
+		case has("objectMeta"):
 			return opGetObjectMeta
+		case has("partNumber"):
+			return notImplemented("HeadObjectPart")
 		}
 		return opHeadObject
 	case http.MethodPut:

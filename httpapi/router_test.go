@@ -107,6 +107,8 @@ func TestRoute(t *testing.T) {
 		{"GET", "b", "k", "versionId=1&response-content-type=x", nil, "GetObject"},
 		{"HEAD", "b", "k", "", nil, "HeadObject"},
 		{"HEAD", "b", "k", "objectMeta", nil, "GetObjectMeta"},
+		{"GET", "b", "k", "partNumber=2", nil, "GetObjectPart"},
+		{"HEAD", "b", "k", "partNumber=1", nil, "HeadObjectPart"},
 		{"DELETE", "b", "k", "", nil, "DeleteObject"},
 		{"POST", "b", "k", "append&position=0", nil, "AppendObject"},
 		{"PUT", "b", "k", "symlink", nil, "PutSymlink"},
