@@ -1,0 +1,139 @@
+package broker
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ossflow/ossflow/oss"
+	"github.com/ossflow/ossflow/sdk/events"
+)
+
+func TestEncode(t *testing.T) {
+	when := time.Date(2026, 3, 4, 5, 6, 7, 890000000, time.UTC)
+	ev := oss.Event{
+		Seq: 12, ID: "0123abcd", BucketSeq: 5, Name: oss.ObjectCreatedPut, Bucket: "photos",
+		Key: "dir/a b%.jpg", VersionID: "v9", Time: when,
+		Record: oss.EventRecord{
+			EventName: "ObjectCreated:PutObject", EventID: "0123abcd",
+			OSS: oss.EventOSS{Bucket: oss.EventBucket{Name: "photos", ARN: "acs:oss:cn-hangzhou:1:photos"}},
+		},
+	}
+	base := nats.Header{
+		"Nats-Msg-Id":        {"0123abcd"},
+		"Ossflow-Event-Id":   {"0123abcd"},
+		"Ossflow-Bucket":     {"photos"},
+		"Ossflow-Key":        {"dir/a b%25.jpg"},
+		"Ossflow-Event-Name": {"ObjectCreated:PutObject"},
+		"Ossflow-Seq":        {"12"},
+		"Ossflow-Bucket-Seq": {"5"},
+		"Ossflow-Version-Id": {"v9"},
+	}
+	withCE := func(src string) nats.Header {
+		h := nats.Header{}
+		for k, v := range base {
+			h[k] = v
+		}
+		h["ce-specversion"] = []string{"1.0"}
+		h["ce-id"] = []string{"0123abcd"}
+		h["ce-source"] = []string{src}
+		h["ce-type"] = []string{"oss:ObjectCreated:PutObject"}
+		h["ce-time"] = []string{"2026-03-04T05:06:07.89Z"}
+		h["ce-subject"] = []string{"dir/a b%25.jpg"}
+		h["content-type"] = []string{"application/json"}
+		return h
+	}
+	tests := []struct {
+		name string
+		enc  encoder
+		want nats.Header
+	}{
+		{"plain", encoder{prefix: "ossflow.events"}, base},
+		{"cloudevents", encoder{prefix: "ossflow.events", cloudEvents: true}, withCE("acs:oss:cn-hangzhou:1:photos")},
+		{"cloudevents source", encoder{prefix: "ossflow.events", cloudEvents: true, ceSource: "urn:x"}, withCE("urn:x")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := tc.enc.encode(&ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != "ossflow.events.photos.ObjectCreated.PutObject" {
+				t.Errorf("subject %q", m.Subject)
+			}
+			if len(m.Header) != len(tc.want) {
+				t.Errorf("headers %v, want %v", m.Header, tc.want)
+			}
+			for k, v := range tc.want {
+				if got := m.Header.Get(k); got != v[0] {
+					t.Errorf("header %s = %q, want %q", k, got, v[0])
+				}
+			}
+			want, _ := ev.Payload()
+			if string(m.Data) != string(want) {
+				t.Errorf("payload %s, want %s", m.Data, want)
+			}
+			var env oss.EventEnvelope
+			if err := json.Unmarshal(m.Data, &env); err != nil || len(env.Events) != 1 {
+				t.Errorf("payload is not {\"events\":[record]}: %v", err)
+			}
+			got, err := events.Decode(m.Header, m.Data)
+			if err != nil || got.Key != ev.Key || got.Seq != 12 || got.BucketSeq != 5 {
+				t.Errorf("Decode = %+v, %v", got, err)
+			}
+		})
+	}
+	// No version id, no key (bucket event): headers omitted.
+	bev := oss.Event{Seq: 1, ID: "x", BucketSeq: 1, Name: oss.BucketCreated, Bucket: "b", Time: when}
+	m, err := (&encoder{prefix: "p", cloudEvents: true}).encode(&bev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Header["Ossflow-Version-Id"]; ok {
+		t.Error("Ossflow-Version-Id set for an unversioned event")
+	}
+	if _, ok := m.Header["ce-subject"]; ok {
+		t.Error("ce-subject set for a bucket event")
+	}
+	if m.Header.Get("ce-source") != "/ossflow/b" {
+		t.Errorf("ce-source = %q without an ARN", m.Header.Get("ce-source"))
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	tests := []struct {
+		name       string
+		cfg        Config
+		wantErr    bool
+		wantHold   time.Duration
+		wantWindow time.Duration
+	}{
+		{"embedded", Config{DataDir: "d"}, false, 2 * time.Second, 2 * time.Minute},
+		{"no data dir", Config{}, true, 0, 0},
+		{"external R1", Config{URLs: []string{"nats://x:4222"}}, false, 4 * time.Minute, 4*time.Minute + 10*time.Second},
+		{"external R3", Config{URLs: []string{"nats://x:4222"}, Replicas: 3}, false, 0, 2 * time.Minute},
+		{"no hold", Config{DataDir: "d", DurabilityHold: -1}, false, 0, 2 * time.Minute},
+		{"window below retry horizon", Config{DataDir: "d", DuplicateWindow: time.Second}, true, 0, 0},
+		{"window below hold", Config{DataDir: "d", DurabilityHold: time.Hour, DuplicateWindow: time.Minute}, true, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			err := cfg.setDefaults()
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if cfg.DurabilityHold != tc.wantHold || cfg.DuplicateWindow != tc.wantWindow {
+				t.Fatalf("hold %v window %v, want %v %v", cfg.DurabilityHold, cfg.DuplicateWindow, tc.wantHold, tc.wantWindow)
+			}
+			if cfg.Logger == nil || cfg.Stream != events.DefaultStream || cfg.MaxInFlight != 256 {
+				t.Fatalf("defaults not applied: %+v", cfg)
+			}
+		})
+	}
+}
