@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -166,7 +167,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.op = route(r.Method, rc.addr, rc.query, r.Header)
 	rw := &respWriter{w: w, before: func(hd http.Header) { h.commonHeaders(hd, rc) }}
 
-	if err := h.serve(rw, r, rc); err != nil {
+	if err := h.serveRecover(rw, r, rc); err != nil {
 		h.writeError(rw, r, rc, err)
 	}
 	var in int64
@@ -176,6 +177,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.obs != nil {
 		h.obs.ObserveRequest(rc.op.name, rw.statusCode(), time.Since(start), in, rw.n)
 	}
+}
+
+// serveRecover runs serve, turning a panic into an InternalError (the
+// client gets a 500 and the Observer its call; the server goes on).
+// http.ErrAbortHandler keeps its meaning.
+func (h *Handler) serveRecover(w http.ResponseWriter, r *http.Request, rc *reqCtx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = oss.Wrap(rc.op.name, fmt.Errorf("panic: %v", p))
+		}
+	}()
+	return h.serve(w, r, rc)
 }
 
 // serve authenticates and authorizes the request and runs its operation.

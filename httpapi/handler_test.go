@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
@@ -597,5 +598,27 @@ func TestObserverBytes(t *testing.T) {
 	}
 	if n := len(e.obs.obs); n != 2 {
 		t.Fatalf("%d observations for 2 requests", n)
+	}
+}
+
+// panicEngine panics in ListBuckets.
+type panicEngine struct{ *fakeEngine }
+
+func (panicEngine) ListBuckets(context.Context, oss.ListBucketsInput) (oss.ListBucketsOutput, error) {
+	panic("boom")
+}
+
+func TestPanicIsInternalError(t *testing.T) {
+	obs := &fakeObserver{}
+	h := New(Config{}, panicEngine{newFakeEngine()}, fakeAuth{}, obs)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "oss")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 500 || errCode(t, w) != "InternalError" || strings.Contains(w.Body.String(), "boom") {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if got := obs.last(); got.op != "ListBuckets" || got.status != 500 {
+		t.Fatalf("observation %+v", got)
 	}
 }
