@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -138,6 +139,9 @@ func compileHostRule(s string) (hostRule, error) {
 	}
 	host, port := s, ""
 	if h, p, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return hostRule{}, fmt.Errorf("bad port %q", p)
+		}
 		host, port = h, p
 	}
 	if strings.ContainsAny(host, "/[]@ ") || strings.Contains(host[1:], "*") || (host[0] == '*' && !strings.HasPrefix(host, "*.")) {

@@ -32,6 +32,11 @@ type Config struct {
 	// CompileWorkers is the number of goroutines that compile one module
 	// (0: GOMAXPROCS).
 	CompileWorkers int
+	// DebugInfo makes trap messages carry source file and line numbers
+	// (from the module's DWARF sections). It costs about a third of the
+	// time of loading a module from the cache, so it is off by default;
+	// traps still name the wasm functions.
+	DebugInfo bool
 }
 
 // Runtime compiles and runs functions. It is safe for concurrent use.
@@ -67,7 +72,8 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		// Stop a guest at its deadline even inside a tight loop.
 		WithCloseOnContextDone(true).
 		// The cap is enforced by cappedMemory; see memory.go.
-		WithMemoryLimitPages(maxWasmPages)
+		WithMemoryLimitPages(maxWasmPages).
+		WithDebugInfoEnabled(cfg.DebugInfo)
 	return &Runtime{cfg: cfg, cache: cache, base: base, fns: map[*Function]struct{}{}}, nil
 }
 

@@ -6,8 +6,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,7 +166,8 @@ func handle(ctx fn.Context, input []byte) ([]byte, error) {
 }
 
 // copyObject streams "srcBucket/srcKey dstBucket/dstKey" through the guest
-// in chunks and reports the size and SHA-256 it saw.
+// in chunks and reports the number of bytes it passed on. (The test
+// checks the content host-side: hashing in wasm would dominate the time.)
 func copyObject(ctx fn.Context, a string) ([]byte, error) {
 	src, dst, _ := strings.Cut(a, " ")
 	sb, sk, _ := strings.Cut(src, "/")
@@ -186,8 +185,8 @@ func copyObject(ctx fn.Context, a string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	if _, err := w.ReadFrom(io.TeeReader(r, h)); err != nil {
+	n, err := w.ReadFrom(r)
+	if err != nil {
 		_ = w.Abort()
 		return nil, err
 	}
@@ -195,7 +194,7 @@ func copyObject(ctx fn.Context, a string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fmt.Appendf(nil, "%d %s", out.Size, hex.EncodeToString(h.Sum(nil))), nil
+	return fmt.Appendf(nil, "%d %d", n, out.Size), nil
 }
 
 // pattern is an endless reader of a repeating byte pattern.
