@@ -145,6 +145,12 @@ func TestOSSSDKV1(t *testing.T) {
 		if hd.Get("X-Oss-Symlink-Target") != "a/copy.txt" {
 			t.Fatalf("symlink target %q", hd.Get("X-Oss-Symlink-Target"))
 		}
+		must(t, b.PutSymlink("a/link2", "a/with space+plus%.txt"))
+		hd, err = b.GetSymlink("a/link2")
+		must(t, err)
+		if hd.Get("X-Oss-Symlink-Target") != "a/with space+plus%.txt" {
+			t.Fatalf("symlink target %q", hd.Get("X-Oss-Symlink-Target"))
+		}
 	})
 
 	t.Run("Multipart", func(t *testing.T) {
@@ -175,6 +181,28 @@ func TestOSSSDKV1(t *testing.T) {
 		imur2, err := b.InitiateMultipartUpload("mp/aborted")
 		must(t, err)
 		must(t, b.AbortMultipartUpload(imur2))
+	})
+
+	t.Run("PresignAndVirtualHosted", func(t *testing.T) {
+		u, err := b.SignURL("a/b.txt", ossv1.HTTPGet, 60)
+		must(t, err)
+		resp, body := s.do(t, mustRequest(t, "GET", u))
+		if resp.StatusCode != 200 || string(body) != "0123456789" {
+			t.Fatalf("presigned V1 GET: %d %q", resp.StatusCode, body)
+		}
+		port := s.URL[strings.LastIndex(s.URL, ":")+1:]
+		vc, err := ossv1.New("http://"+domain+":"+port, rootAK, rootSK, ossv1.HTTPClient(s.httpClient()))
+		must(t, err)
+		vb, err := vc.Bucket("oss-v1-bucket")
+		must(t, err)
+		must(t, vb.PutObject("vh/x y.txt", strings.NewReader("virtual v1")))
+		r, err := vb.GetObject("vh/x y.txt")
+		must(t, err)
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != "virtual v1" {
+			t.Fatalf("virtual-hosted V1 get %q", got)
+		}
 	})
 
 	t.Run("WrongSecret", func(t *testing.T) {

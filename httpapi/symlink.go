@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,8 +10,10 @@ import (
 )
 
 // The symlink target travels URL-encoded (the V1 SDK query-escapes it);
-// a value that does not decode is taken as is. It is answered path-escaped,
-// which both SDK generations read back.
+// a value that does not decode is taken as is. It is answered with every
+// byte but the unreserved ones and '/' percent-encoded (never '+'), which
+// the V1 SDK query-unescapes and which is the plain name for the common
+// names the V2 SDK passes through.
 func decodeSymlinkTarget(v string) string {
 	if s, err := url.QueryUnescape(v); err == nil {
 		return s
@@ -19,7 +22,17 @@ func decodeSymlinkTarget(v string) string {
 }
 
 func encodeSymlinkTarget(s string) string {
-	return strings.ReplaceAll(url.PathEscape(s), "%2F", "/")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '/' || c == '-' || c == '_' || c == '.' || c == '~' ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 func putSymlink(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
