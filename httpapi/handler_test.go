@@ -622,3 +622,27 @@ func TestPanicIsInternalError(t *testing.T) {
 		t.Fatalf("observation %+v", got)
 	}
 }
+
+func TestXMLBodyLimits(t *testing.T) {
+	e := newTestEnv(t)
+	e.h.maxXML = 64
+	big := "<Tagging><TagSet>" + strings.Repeat(" ", 100) + "</TagSet></Tagging>"
+	e.do("PUT", "/bkt/k", "x", "Authorization", "oss")
+	if w := e.do("PUT", "/bkt/k?tagging", big, "Authorization", "oss"); w.Code != 400 || errCode(t, w) != "EntityTooLarge" {
+		t.Fatalf("tagging over MaxXMLBody: %d %s", w.Code, w.Body)
+	}
+	// DeleteMultipleObjects is bounded by OSS's 2 MB, not by MaxXMLBody.
+	del := "<Delete><Object><Key>k</Key></Object>" + strings.Repeat(" ", 100) + "</Delete>"
+	if w := e.do("POST", "/bkt?delete", del, "Authorization", "oss", "Content-MD5", md5b64(del)); w.Code != 200 {
+		t.Fatalf("small delete: %d %s", w.Code, w.Body)
+	}
+	huge := "<Delete><Object><Key>k</Key></Object>" + strings.Repeat(" ", DefaultMaxXMLBody) + "</Delete>"
+	if w := e.do("POST", "/bkt?delete", huge, "Authorization", "oss", "Content-MD5", md5b64(huge)); w.Code != 400 || errCode(t, w) != "MalformedXML" {
+		t.Fatalf("delete over 2 MB: %d %s", w.Code, w.Body)
+	}
+	keys := strings.Repeat("<Object><Key>k</Key></Object>", 1001)
+	tooMany := "<Delete>" + keys + "</Delete>"
+	if w := e.do("POST", "/bkt?delete", tooMany, "Authorization", "oss", "Content-MD5", md5b64(tooMany)); w.Code != 400 || errCode(t, w) != "MalformedXML" {
+		t.Fatalf("1001 keys: %d %s", w.Code, w.Body)
+	}
+}
