@@ -55,7 +55,9 @@ func toErrResponse(err error, rc *reqCtx) errResponse {
 		if oe.ArgumentName != "" {
 			out.details = []auth.Detail{{Name: "ArgumentName", Value: oe.ArgumentName}, {Name: "ArgumentValue", Value: oe.ArgumentValue}}
 		}
-		out.nextAppendPosition = oe.NextAppendPosition
+		if code == oss.PositionNotEqualToLength {
+			out.nextAppendPosition = oe.NextAppendPosition
+		}
 		out.crc64 = oe.CRC64
 	}
 	switch code {
