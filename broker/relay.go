@@ -162,6 +162,7 @@ func (r *relay) run(ctx context.Context) {
 		r.m.errors.WithLabelValues(stage).Inc()
 		r.settle(ctx, q)
 		q = q[:0]
+		r.noteOldestUnpublished(ctx)
 		synced = false
 		r.noteFailure(stage, err)
 		attempt++
@@ -341,10 +342,7 @@ func (r *relay) settle(ctx context.Context, q []pending) {
 	if len(q) == 0 {
 		return
 	}
-	defer func() {
-		r.oldest.Store(0)
-		r.signalProgress()
-	}()
+	defer r.signalProgress()
 	limit := time.NewTimer(r.cfg.PublishTimeout + time.Second)
 	defer limit.Stop()
 	check := time.NewTicker(25 * time.Millisecond)
@@ -368,6 +366,15 @@ func (r *relay) settle(ctx context.Context, q []pending) {
 			}
 			break
 		}
+	}
+}
+
+// noteOldestUnpublished sets the lag gauge's reference to the commit time
+// of the first event not in the stream, while the relay cannot publish.
+func (r *relay) noteOldestUnpublished(ctx context.Context) {
+	evs, err := r.ob.OutboxRead(ctx, r.published.Load(), 1)
+	if err == nil && len(evs) == 1 && !evs[0].Time.IsZero() {
+		r.oldest.Store(evs[0].Time.UnixNano())
 	}
 }
 

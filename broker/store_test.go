@@ -90,8 +90,10 @@ type writeStorm struct {
 	errs  []error
 }
 
-func startWriteStorm(st *store.Store, buckets []string, writers, keys int, pace time.Duration) *writeStorm {
+func startWriteStorm(t testing.TB, st *store.Store, buckets []string, writers, keys int, pace time.Duration) *writeStorm {
 	w := &writeStorm{acked: map[string]string{}}
+	// Registered after the store's cleanup, so it runs before it.
+	t.Cleanup(func() { w.stop.Store(true); w.wg.Wait() })
 	for i := range writers {
 		w.wg.Add(1)
 		go func() {
@@ -190,7 +192,7 @@ func TestStorePerKeyOrderUnderConcurrentWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := startWriteStorm(st, buckets, 8, 5, 0)
+	w := startWriteStorm(t, st, buckets, 8, 5, 0)
 	checkFor(t, 20*time.Second, 10*time.Millisecond, func() error {
 		if n := w.count.Load(); n < 2000 {
 			return fmt.Errorf("%d writes", n)
@@ -220,7 +222,7 @@ func TestStoreNATSRestartDuringWriteStorm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := startWriteStorm(st, buckets, 6, 4, 0)
+	w := startWriteStorm(t, st, buckets, 6, 4, 0)
 	checkFor(t, 20*time.Second, 10*time.Millisecond, func() error {
 		if p := b.RelayStatus().Published; p < 500 {
 			return fmt.Errorf("published %d", p)
