@@ -15,15 +15,16 @@ import (
 // the buckets touched, the blob files to unlink once the commit is durable
 // and the freshly written blob files that are in flight until then.
 type txn struct {
-	s      *Store
-	ri     oss.RequestInfo
-	b      *pebble.Batch
-	rd     pebble.Reader // reads see the batch's own writes when it is indexed
-	events []pendingEvent
-	deltas []counterDelta
-	drop   []uint64 // blob files whose refs this batch deletes
-	fresh  []uint64 // blob files written for this txn (in flight)
-	done   bool
+	s       *Store
+	ri      oss.RequestInfo
+	b       *pebble.Batch
+	rd      pebble.Reader // reads see the batch's own writes when it is indexed
+	events  []pendingEvent
+	deltas  []counterDelta
+	drop    []uint64 // blob files whose refs this batch deletes
+	fresh   []uint64 // blob files written for this txn (in flight)
+	done    bool
+	applied bool // the batch reached pebble: it may be durable even if commit failed
 }
 
 type pendingEvent struct {
@@ -195,7 +196,7 @@ func (t *txn) commit(op string) error {
 		return oss.Wrap(op, err)
 	}
 	// From here the batch is committed: never discard its blob files.
-	t.done = true
+	t.done, t.applied = true, true
 	err = t.b.SyncWait()
 	for _, id := range t.fresh {
 		s.blobs.release(id)

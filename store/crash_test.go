@@ -136,7 +136,7 @@ func TestCrashChild(t *testing.T) {
 }
 
 // appendSupported switches appends into the crash workload.
-var appendSupported = false
+var appendSupported = true
 
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
@@ -165,14 +165,22 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 		t.Fatal(err)
 	}
 	lines := make(chan []string, 1)
+	readyc := make(chan struct{})
 	go func() {
 		var all []string
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if sc.Text() == "READY" {
+				close(readyc)
+			}
 			all = append(all, sc.Text())
 		}
 		lines <- all
 	}()
+	select { // the kill timer starts once the child is working
+	case <-readyc:
+	case <-time.After(30 * time.Second):
+	}
 	time.Sleep(after)
 	cmd.Process.Kill()
 	all := <-lines
@@ -283,7 +291,7 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 				if info.CRC64 != got.crc || info.Size != got.size {
 					t.Fatalf("%s: record CRC/size %d/%d, data %d/%d", key, info.CRC64, info.Size, got.crc, got.size)
 				}
-				if got.size > DefaultInlineThreshold {
+				if got.size > DefaultInlineThreshold || info.Type == oss.TypeAppendable {
 					fileExtents++
 				}
 			} else if !oss.IsCode(err, oss.NoSuchKey) {

@@ -14,30 +14,6 @@ func notYet(op string) error {
 	return oss.E(op, oss.NotImplemented, "%s is not implemented yet.", op)
 }
 
-func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.CopyObjectOutput, error) {
-	return oss.CopyObjectOutput{}, notYet("CopyObject")
-}
-func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body io.Reader) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("AppendObject")
-}
-func (s *Store) PutSymlink(ctx context.Context, in oss.PutSymlinkInput) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("PutSymlink")
-}
-func (s *Store) GetSymlink(ctx context.Context, bucket, key, versionID string) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("GetSymlink")
-}
-func (s *Store) PutObjectTagging(ctx context.Context, bucket, key, versionID string, tags []oss.Tag) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("PutObjectTagging")
-}
-func (s *Store) GetObjectTagging(ctx context.Context, bucket, key, versionID string) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("GetObjectTagging")
-}
-func (s *Store) DeleteObjectTagging(ctx context.Context, bucket, key, versionID string) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("DeleteObjectTagging")
-}
-func (s *Store) PutObjectACL(ctx context.Context, bucket, key, versionID string, acl oss.ACL) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("PutObjectACL")
-}
 func (s *Store) InitiateMultipartUpload(ctx context.Context, in oss.PutObjectInput) (oss.MultipartUpload, error) {
 	return oss.MultipartUpload{}, notYet("InitiateMultipartUpload")
 }

@@ -40,11 +40,18 @@ func (s *Store) install(op string, t *txn, bucket, key string, r *record, o inst
 	defer release()
 	unlock := s.keys.lock(bucket, key)
 	defer unlock()
-	ok := objectKey(bucket, key)
-	old, err := getRecordFrom(t.rd, ok)
+	old, err := getRecordFrom(t.rd, objectKey(bucket, key))
 	if err != nil {
 		return oss.ObjectInfo{}, oss.Wrap(op, err)
 	}
+	return s.installLocked(op, t, bs, key, old, r, o)
+}
+
+// installLocked is install for a caller that holds the bucket's read lock
+// and the key's stripe lock and has read the current record old.
+func (s *Store) installLocked(op string, t *txn, bs *bucketState, key string, old, r *record, o installOpts) (oss.ObjectInfo, error) {
+	defer t.abort()
+	bucket := bs.name
 	if o.check != nil {
 		if err := o.check(old); err != nil {
 			return oss.ObjectInfo{}, err

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+
+	"github.com/ossflow/ossflow/checksum"
+	"github.com/ossflow/ossflow/oss"
+)
+
+// CopyObject copies a source object (version) to the destination.
+//
+// Metadata and tags are the source's unless ReplaceMeta / ReplaceTags; the
+// ACL, storage class and SSE come from the destination input (not
+// inherited). Source preconditions fail with PreconditionFailed. A symlink
+// source is copied as a symlink. A copy onto itself that replaces the
+// current version (unversioned bucket, or a null version while suspended)
+// is a metadata update that keeps the data in place; otherwise the data is
+// copied (hashed again and verified against the source's CRC-64), so no two
+// versions ever share a blob. The event is ObjectCreated:CopyObject.
+func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.CopyObjectOutput, error) {
+	const op = "CopyObject"
+	if err := oss.CheckBucketName(op, in.SrcBucket); err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	if err := oss.CheckObjectKey(op, in.SrcKey); err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	dst := in.Dest
+	dst.Size = 0
+	if !in.ReplaceMeta {
+		dst.Meta = oss.Metadata{}
+	}
+	if !in.ReplaceTags {
+		dst.Tags = nil
+	}
+	if err := checkPut(op, &dst); err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	srcBs, err := s.readBucket(op, in.SrcBucket)
+	if err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	dstBs, err := s.readBucket(op, dst.Bucket)
+	if err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	if err := s.outboxRoom(op); err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
+	name := dst.EventName
+	if name == "" {
+		name = oss.ObjectCreatedCopy
+	}
+	for attempt := 0; ; attempt++ {
+		src, latest, err := s.lookup(s.db, op, srcBs, in.SrcKey, in.SrcVersionID)
+		if err != nil {
+			return oss.CopyObjectOutput{}, err
+		}
+		if src.deleteMarker() {
+			return oss.CopyObjectOutput{}, noSuchKey(op, in.SrcBucket, in.SrcKey)
+		}
+		srcInfo := src.info(in.SrcBucket, in.SrcKey, srcBs.versioning(), latest)
+		if err := in.SrcConditions.Check(srcInfo, true); err != nil {
+			setOp(err, op)
+			return oss.CopyObjectOutput{}, err
+		}
+		r := newRecord(dstBs, &dst)
+		if !in.ReplaceMeta {
+			r.Meta = srcInfo.Meta
+		}
+		if !in.ReplaceTags {
+			r.Tags = srcInfo.Tags
+		}
+		r.Checksums = srcInfo.Checksums
+		t := s.newTxn(ctx)
+		o := installOpts{forbidOverwrite: dst.ForbidOverwrite, event: name}
+		inPlace := latest && in.SrcBucket == dst.Bucket && in.SrcKey == dst.Key &&
+			(dstBs.versioning() == oss.VersioningOff || (dstBs.versioning() == oss.VersioningSuspended && src.isNull()))
+		switch {
+		case src.Type == oss.TypeSymlink:
+			r.Type, r.Target, r.ETag, r.CRC64 = oss.TypeSymlink, src.Target, src.ETag, src.CRC64
+		case inPlace:
+			// Metadata update: the new record keeps the source's data, which
+			// the replaced record then does not drop.
+			r.Type, r.Size, r.ETag, r.CRC64, r.PartsCount = src.Type, src.Size, src.ETag, src.CRC64, src.PartsCount
+			r.Extents = src.Extents
+			vseq := src.VSeq
+			o.check = func(old *record) error {
+				if old == nil || old.VSeq != vseq {
+					return errRetry
+				}
+				return nil
+			}
+		default:
+			bd, err := s.copyData(op, src)
+			if errors.Is(err, fs.ErrNotExist) && attempt < maxReadRetries {
+				t.abort()
+				continue
+			}
+			if err != nil {
+				t.abort()
+				return oss.CopyObjectOutput{}, err
+			}
+			r.Size, r.CRC64, r.ETag = bd.size, bd.crc, checksum.ETag(bd.md5)
+			r.Extents = bd.attach(t)
+		}
+		info, err := s.install(op, t, dst.Bucket, dst.Key, r, o)
+		if errors.Is(err, errRetry) && attempt < maxReadRetries {
+			continue
+		}
+		if err != nil {
+			return oss.CopyObjectOutput{}, err
+		}
+		return oss.CopyObjectOutput{Info: info, SrcVersionID: srcInfo.VersionID}, nil
+	}
+}
+
+// errRetry asks an operation to start over (its view went stale).
+var errRetry = errors.New("store: retry")
+
+// copyData reads the whole data of src into a new body, verifying it
+// against the source's CRC-64.
+func (s *Store) copyData(op string, src *record) (*body, error) {
+	rd, err := s.openData(src, 0, src.Size)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	bd, err := s.readBody(op, rd, src.Size, nil, true)
+	if oss.IsCode(err, oss.IncompleteBody) { // the source, not a client, fell short
+		return nil, oss.Wrap(op, errors.New("store: copy source shorter than its record"))
+	}
+	if err != nil {
+		return nil, oss.Wrap(op, err)
+	}
+	if bd.crc != src.CRC64 {
+		s.discard(bd)
+		return nil, oss.Wrap(op, errors.New("store: source data does not match its CRC-64"))
+	}
+	return bd, nil
+}
