@@ -33,6 +33,7 @@ type Server struct {
 	handler   http.Handler
 	root      *rootHandler
 	httpSrv   *http.Server
+	lifecycle lifecycler
 
 	mu           sync.Mutex
 	started      bool
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: open store: %w", err)
 	}
+	s.lifecycle = s.store
 	verifier := &auth.Verifier{Creds: s.creds, Now: cfg.Now, Region: cfg.Region}
 	api := httpapi.New(httpapi.Config{
 		Region:  cfg.Region,
