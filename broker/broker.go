@@ -59,7 +59,10 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("broker: jetstream: %w", err)
 	}
 	b.js = js
-	if err := ensureStream(ctx, js, &b.cfg); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
+	err = ensureStream(sctx, js, &b.cfg)
+	cancel()
+	if err != nil {
 		if b.emb != nil || !isUnreachable(err) {
 			b.nc.Close()
 			b.shutdownServer()
@@ -115,10 +118,10 @@ func (b *Broker) dial(name string, extra ...nats.Option) (*nats.Conn, error) {
 	}
 	url := nats.DefaultURL
 	if b.emb != nil {
-		opts = append(opts, nats.InProcessServer(b.emb), nats.ReconnectWait(100*time.Millisecond))
+		opts = append(opts, nats.InProcessServer(b.emb), nats.ReconnectWait(b.cfg.ReconnectWait))
 	} else {
 		url = strings.Join(b.cfg.URLs, ",")
-		opts = append(opts, nats.ReconnectWait(time.Second), nats.RetryOnFailedConnect(true))
+		opts = append(opts, nats.ReconnectWait(b.cfg.ReconnectWait), nats.RetryOnFailedConnect(true))
 		if b.cfg.CredentialsFile != "" {
 			opts = append(opts, nats.UserCredentials(b.cfg.CredentialsFile))
 		}

@@ -42,6 +42,9 @@ type Config struct {
 	User, Password string
 	// Token authenticates with a token.
 	Token string
+	// ReconnectWait is the pause between reconnection attempts to external
+	// servers; default 1s (the embedded server is retried every 100ms).
+	ReconnectWait time.Duration
 	// TLS, when set, secures the connection with this configuration.
 	TLS *tls.Config
 	// RootCAFile, CertFile and KeyFile configure TLS from PEM files.
@@ -121,6 +124,12 @@ func (c *Config) setDefaults() error {
 		c.SyncInterval = time.Second
 		if len(c.URLs) > 0 {
 			c.SyncInterval = 2 * time.Minute
+		}
+	}
+	if c.ReconnectWait <= 0 {
+		c.ReconnectWait = time.Second
+		if len(c.URLs) == 0 {
+			c.ReconnectWait = 100 * time.Millisecond
 		}
 	}
 	if c.Stream == "" {
