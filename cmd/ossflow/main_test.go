@@ -496,4 +496,3 @@ func TestProgressBarDraws(t *testing.T) {
 		t.Fatalf("bar output %q", out)
 	}
 }
-
