@@ -153,3 +153,32 @@ func TestFnHTTP(t *testing.T) {
 		t.Fatalf("response %+v (body %q)", resp, resp.Body)
 	}
 }
+
+// doerFunc adapts a function to HTTPDoer.
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestEnvHTTPReplacesClient: an embedder's HTTPDoer carries the request
+// (no network here), and the allow-list still applies before it is called.
+func TestEnvHTTPReplacesClient(t *testing.T) {
+	rt := newTestRuntime(t, Config{})
+	f := load(t, rt, "proxied", "testguest", Limits{}, Grants{HTTPHosts: []string{"api.example.com"}})
+	var asked []string
+	doer := doerFunc(func(r *http.Request) (*http.Response, error) {
+		asked = append(asked, r.Method+" "+r.URL.String()+" "+r.Header.Get("X-From"))
+		rec := httptest.NewRecorder()
+		rec.Header().Set("X-Test", "canned")
+		rec.WriteString("from the doer")
+		return rec.Result(), nil
+	})
+	got, err := invoke(t, f, "get:https://api.example.com/v1/things", Env{HTTP: doer})
+	if err != nil || got != "200 canned from the doer" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	_, err = invoke(t, f, "get:https://other.example.com/", Env{HTTP: doer})
+	wantKind(t, err, Denied, "may not call http host other.example.com:443")
+	if len(asked) != 1 || asked[0] != "GET https://api.example.com/v1/things testguest" {
+		t.Fatalf("the doer saw %q", asked)
+	}
+}

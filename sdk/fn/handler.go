@@ -70,6 +70,10 @@ func serve(inputLen int32) (status int32) {
 func failWith(err error) int32 {
 	msg := err.Error()
 	_ = hostFail(strPtr(msg), uint32(len(msg)))
+	return failStatus(err)
+}
+
+func failStatus(err error) int32 {
 	if errors.Is(err, ErrDenied) {
 		return int32(abi.Denied)
 	}

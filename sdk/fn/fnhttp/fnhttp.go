@@ -1,9 +1,3 @@
-// Package fnhttp connects ossflow Go guests to net/http: Transport is an
-// http.RoundTripper over the host's HTTP call, and Handle serves HTTP
-// invocations with an http.Handler.
-//
-// It is separate from package fn because net/http adds about 2 MB to a
-// guest; functions that do not speak HTTP need not carry it.
 package fnhttp
 
 import (
