@@ -95,7 +95,7 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 			}
 		default:
 			bd, err := s.copyData(op, src)
-			if errors.Is(err, fs.ErrNotExist) && attempt < maxReadRetries {
+			if isNotExist(err) && attempt < maxReadRetries {
 				t.abort()
 				continue
 			}
@@ -123,17 +123,9 @@ var errRetry = errors.New("store: retry")
 // copyData reads the whole data of src into a new body, verifying it
 // against the source's CRC-64.
 func (s *Store) copyData(op string, src *record) (*body, error) {
-	rd, err := s.openData(src, 0, src.Size)
+	bd, err := s.copyRange(op, src, 0, src.Size)
 	if err != nil {
 		return nil, err
-	}
-	defer rd.Close()
-	bd, err := s.readBody(op, rd, src.Size, nil, true)
-	if oss.IsCode(err, oss.IncompleteBody) { // the source, not a client, fell short
-		return nil, oss.Wrap(op, errors.New("store: copy source shorter than its record"))
-	}
-	if err != nil {
-		return nil, oss.Wrap(op, err)
 	}
 	if bd.crc != src.CRC64 {
 		s.discard(bd)
@@ -141,3 +133,23 @@ func (s *Store) copyData(op string, src *record) (*body, error) {
 	}
 	return bd, nil
 }
+
+// copyRange reads length bytes of src from start into a new body. A vanished
+// source blob is reported as fs.ErrNotExist (the caller looks up again).
+func (s *Store) copyRange(op string, src *record, start, length int64) (*body, error) {
+	rd, err := s.openData(src, start, length)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	bd, err := s.readBody(op, rd, length, nil, true)
+	if oss.IsCode(err, oss.IncompleteBody) { // the source, not a client, fell short
+		return nil, oss.Wrap(op, errors.New("store: copy source shorter than its record"))
+	}
+	if err != nil {
+		return nil, oss.Wrap(op, err)
+	}
+	return bd, nil
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

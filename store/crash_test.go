@@ -119,6 +119,30 @@ func TestCrashChild(t *testing.T) {
 					}
 					lengths[key] = pos + int64(len(data))
 					crcs[key] = crc
+				case p < 9:
+					p1 := crashData(seed, w, id)
+					if len(p1) < 100<<10 {
+						p1 = append(p1, make([]byte, 100<<10)...)
+					}
+					p2 := crashData(seed, w, id+1<<20)
+					all := append(append([]byte(nil), p1...), p2...)
+					say("B %d %d mpu %s %d %d 0", w, id, key, checksum.CRC64(all), len(all))
+					u, err := s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: "crash", Key: key})
+					if err != nil {
+						say("ERR %v", err)
+						os.Exit(3)
+					}
+					for i, part := range [][]byte{p1, p2} {
+						if _, err := s.UploadPart(bg, oss.UploadPartInput{Bucket: "crash", Key: key, UploadID: u.UploadID, PartNumber: i + 1, Size: int64(len(part))}, bytes.NewReader(part)); err != nil {
+							say("ERR %v", err)
+							os.Exit(3)
+						}
+					}
+					if _, err := s.CompleteMultipartUpload(bg, oss.CompleteMultipartInput{Bucket: "crash", Key: key, UploadID: u.UploadID, CompleteAll: true}); err != nil {
+						say("ERR %v", err)
+						os.Exit(3)
+					}
+					lengths[key] = -1
 				default:
 					say("B %d %d del %s 0 0 0", w, id, key)
 					if _, err := s.DeleteObject(bg, oss.DeleteObjectInput{Bucket: "crash", Key: key}); err != nil {
@@ -238,7 +262,7 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 	}
 	apply := func(st state, op *crashOp) state {
 		switch op.kind {
-		case "put", "app":
+		case "put", "app", "mpu":
 			return state{true, op.crc, op.size}
 		}
 		return state{}
@@ -291,7 +315,18 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 				if info.CRC64 != got.crc || info.Size != got.size {
 					t.Fatalf("%s: record CRC/size %d/%d, data %d/%d", key, info.CRC64, info.Size, got.crc, got.size)
 				}
-				if got.size > DefaultInlineThreshold || info.Type == oss.TypeAppendable {
+				switch {
+				case info.Type == oss.TypeMultipart:
+					fileExtents++ // the first part is at least 100 KiB
+					for _, op := range append(kops[:len(kops):len(kops)], pending) {
+						if op != nil && op.kind == "mpu" && op.crc == got.crc {
+							if len(crashData(seed, op.worker, op.id+1<<20)) > DefaultInlineThreshold {
+								fileExtents++
+							}
+							break
+						}
+					}
+				case got.size > DefaultInlineThreshold || info.Type == oss.TypeAppendable:
 					fileExtents++
 				}
 			} else if !oss.IsCode(err, oss.NoSuchKey) {
@@ -303,18 +338,63 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 				}
 				committed = append(committed, pending)
 			}
-			kevs := evByKey[key]
-			if len(kevs) != len(committed) {
-				t.Fatalf("%s: %d events for %d committed mutations", key, len(kevs), len(committed))
+			// The events: those of every committed op, then possibly a
+			// prefix of those of an uncommitted multipart op (its initiate
+			// and part uploads are mutations of their own).
+			var want []oss.EventName
+			for _, op := range committed {
+				want = append(want, crashEvents(op)...)
 			}
-			for i, op := range committed {
-				ev := kevs[i]
-				want := map[string]oss.EventName{"put": oss.ObjectCreatedPut, "del": oss.ObjectRemovedDelete, "app": oss.ObjectCreatedAppend}[op.kind]
-				if ev.Name != want || (op.kind != "del" && ev.Record.OSS.Object.Size != op.size) {
-					t.Fatalf("%s: event %d is %s size %d, want %s size %d", key, i, ev.Name, ev.Record.OSS.Object.Size, want, op.size)
+			kevs := evByKey[key]
+			extra := 0
+			if pending != nil && (len(committed) == 0 || committed[len(committed)-1] != pending) && pending.kind == "mpu" {
+				extra = len(crashEvents(pending)) - 1
+			}
+			if len(kevs) < len(want) || len(kevs) > len(want)+extra {
+				t.Fatalf("%s: %d events, want %d (+ up to %d)", key, len(kevs), len(want), extra)
+			}
+			if pending != nil && extra > 0 {
+				want = append(want, crashEvents(pending)[:len(kevs)-len(want)]...)
+			}
+			j := 0
+			for _, op := range committed {
+				opEvents := crashEvents(op)
+				for i := range opEvents {
+					if kevs[j].Name != want[j] {
+						t.Fatalf("%s: event %d is %s, want %s", key, j, kevs[j].Name, want[j])
+					}
+					if i == len(opEvents)-1 && op.kind != "del" && kevs[j].Record.OSS.Object.Size != op.size {
+						t.Fatalf("%s: event %d size %d, want %d", key, j, kevs[j].Record.OSS.Object.Size, op.size)
+					}
+					j++
+				}
+			}
+			for ; j < len(kevs); j++ {
+				if kevs[j].Name != want[j] {
+					t.Fatalf("%s: event %d is %s, want %s", key, j, kevs[j].Name, want[j])
 				}
 			}
 		}
+	}
+	// Parts of uploads interrupted by the kill keep their data.
+	lu, err := s.ListMultipartUploads(bg, oss.ListUploadsInput{Bucket: "crash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range lu.Uploads {
+		lp, err := s.ListParts(bg, oss.ListPartsInput{Bucket: "crash", Key: u.Key, UploadID: u.UploadID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range lp.Parts {
+			if p.Size > DefaultInlineThreshold {
+				fileExtents++
+			}
+		}
+	}
+	st, _ := s.BucketStat(bg, "crash")
+	if st.MultipartUploadCount != int64(len(lu.Uploads)) {
+		t.Fatalf("upload count %d, %d uploads", st.MultipartUploadCount, len(lu.Uploads))
 	}
 	s.SweepBlobs(bg)
 	if n := countBlobFiles(t, dir); n != fileExtents {
@@ -334,4 +414,17 @@ func readAll(s *Store, bucket, key string) (oss.ObjectInfo, []byte, error) {
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	return out.Info, b, err
+}
+
+// crashEvents are the events one logged op produces when it commits.
+func crashEvents(op *crashOp) []oss.EventName {
+	switch op.kind {
+	case "put":
+		return []oss.EventName{oss.ObjectCreatedPut}
+	case "app":
+		return []oss.EventName{oss.ObjectCreatedAppend}
+	case "mpu":
+		return []oss.EventName{eventInitiateMultipart, eventUploadPart, eventUploadPart, oss.ObjectCreatedCompleteMultipart}
+	}
+	return []oss.EventName{oss.ObjectRemovedDelete}
 }

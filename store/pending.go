@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"io"
 	"time"
 
 	"github.com/ossflow/ossflow/oss"
@@ -14,27 +13,6 @@ func notYet(op string) error {
 	return oss.E(op, oss.NotImplemented, "%s is not implemented yet.", op)
 }
 
-func (s *Store) InitiateMultipartUpload(ctx context.Context, in oss.PutObjectInput) (oss.MultipartUpload, error) {
-	return oss.MultipartUpload{}, notYet("InitiateMultipartUpload")
-}
-func (s *Store) UploadPart(ctx context.Context, in oss.UploadPartInput, body io.Reader) (oss.Part, error) {
-	return oss.Part{}, notYet("UploadPart")
-}
-func (s *Store) UploadPartCopy(ctx context.Context, in oss.UploadPartCopyInput) (oss.Part, error) {
-	return oss.Part{}, notYet("UploadPartCopy")
-}
-func (s *Store) CompleteMultipartUpload(ctx context.Context, in oss.CompleteMultipartInput) (oss.ObjectInfo, error) {
-	return oss.ObjectInfo{}, notYet("CompleteMultipartUpload")
-}
-func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	return notYet("AbortMultipartUpload")
-}
-func (s *Store) ListParts(ctx context.Context, in oss.ListPartsInput) (oss.ListPartsOutput, error) {
-	return oss.ListPartsOutput{}, notYet("ListParts")
-}
-func (s *Store) ListMultipartUploads(ctx context.Context, in oss.ListUploadsInput) (oss.ListUploadsOutput, error) {
-	return oss.ListUploadsOutput{}, notYet("ListMultipartUploads")
-}
 func (s *Store) ListObjectVersions(ctx context.Context, in oss.ListVersionsInput) (oss.ListVersionsOutput, error) {
 	return oss.ListVersionsOutput{}, notYet("ListObjectVersions")
 }
