@@ -34,7 +34,7 @@ func (s *Store) ListObjects(ctx context.Context, in oss.ListObjectsInput) (oss.L
 		out.IsTruncated = true
 		return true
 	}
-	err = s.walkKeys(ksObject, in.Bucket, in.Prefix, in.Delimiter, in.Marker, func(key string, cp bool, v []byte) (bool, error) {
+	err = s.walkKeys(ksObject, in.Bucket, in.Prefix, in.Delimiter, in.Marker, false, func(key string, cp bool, v []byte) (bool, error) {
 		if !cp && isDeleteMarkerValue(v) {
 			return true, nil
 		}
@@ -67,9 +67,9 @@ func (s *Store) ListObjects(ctx context.Context, in oss.ListObjectsInput) (oss.L
 // sort after marker. With a delimiter, a key whose remainder after the
 // prefix contains it is reported once as its common prefix (cp true, v nil),
 // only if the common prefix sorts after marker, and the iterator then seeks
-// past the whole subtree. In the object keyspace, delete markers never form
-// a common prefix. fn returns false to stop.
-func (s *Store) walkKeys(ks byte, bucket, prefix, delim, marker string, fn func(key string, cp bool, v []byte) (bool, error)) error {
+// past the whole subtree. In the object keyspace, delete markers form a
+// common prefix only when withDM is set. fn returns false to stop.
+func (s *Store) walkKeys(ks byte, bucket, prefix, delim, marker string, withDM bool, fn func(key string, cp bool, v []byte) (bool, error)) error {
 	space := bucketSpace(ks, bucket)
 	lower := append(append([]byte(nil), space...), prefix...)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
@@ -86,7 +86,7 @@ func (s *Store) walkKeys(ks byte, bucket, prefix, delim, marker string, fn func(
 		v := it.Value()
 		if delim != "" {
 			if i := strings.Index(key[len(prefix):], delim); i >= 0 {
-				if ks == ksObject && isDeleteMarkerValue(v) {
+				if ks == ksObject && !withDM && isDeleteMarkerValue(v) {
 					valid = it.Next()
 					continue
 				}

@@ -13,9 +13,6 @@ func notYet(op string) error {
 	return oss.E(op, oss.NotImplemented, "%s is not implemented yet.", op)
 }
 
-func (s *Store) ListObjectVersions(ctx context.Context, in oss.ListVersionsInput) (oss.ListVersionsOutput, error) {
-	return oss.ListVersionsOutput{}, notYet("ListObjectVersions")
-}
 func (s *Store) PutBucketLifecycle(ctx context.Context, name string, cfg oss.LifecycleConfiguration) error {
 	return notYet("PutBucketLifecycle")
 }
