@@ -84,7 +84,8 @@ type InvocationStats struct {
 	Duration    time.Duration
 	InputBytes  int
 	OutputBytes int
-	// Err is nil on success; otherwise a *Error, whose Kind is ErrKind.
+	// Err is nil on success; otherwise a *Error, whose Kind is ErrKind
+	// (ErrKind means nothing when Err is nil).
 	Err     error
 	ErrKind Kind
 }

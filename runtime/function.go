@@ -136,6 +136,7 @@ func (f *Function) takeIdle() *instance {
 }
 
 func (f *Function) putIdle(in *instance) {
+	in.idleSince = time.Now()
 	f.mu.Lock()
 	if f.closed.Load() || len(f.idle) >= f.limits.MaxConcurrency {
 		f.mu.Unlock()
@@ -144,6 +145,28 @@ func (f *Function) putIdle(in *instance) {
 	}
 	f.idle = append(f.idle, in)
 	f.mu.Unlock()
+}
+
+// TrimIdle closes the warm instances that have been idle for longer than
+// maxIdle and returns how many it closed, releasing their memory. The
+// pool otherwise keeps up to MaxConcurrency warm instances for ever; an
+// embedder calls this periodically (Runtime.TrimIdle does it for every
+// function).
+func (f *Function) TrimIdle(maxIdle time.Duration) int {
+	cutoff := time.Now().Add(-maxIdle)
+	f.mu.Lock()
+	// idle is ordered by return time, oldest first.
+	n := 0
+	for n < len(f.idle) && f.idle[n].idleSince.Before(cutoff) {
+		n++
+	}
+	old := append([]*instance(nil), f.idle[:n]...)
+	f.idle = append(f.idle[:0], f.idle[n:]...)
+	f.mu.Unlock()
+	for _, in := range old {
+		in.close()
+	}
+	return n
 }
 
 // Close stops accepting invocations, waits (as long as ctx allows) for
@@ -184,6 +207,8 @@ func (in *instance) invoke(ctx context.Context, input []byte, env *Env) ([]byte,
 	inv.reset(tctx, input, env)
 	in.mem.refused = 0
 	in.stack[0] = uint64(len(input))
+	// One small allocation per call: wazero's deadline watcher may read
+	// this context after the call returns, so it cannot be reused.
 	err := in.handle.CallWithStack(context.WithValue(tctx, instanceKey{}, in), in.stack[:])
 	status := int32(in.stack[0])
 	inv.closeHandles()

@@ -147,12 +147,18 @@ func hcLog(in *instance, mem api.Memory, s []uint64) int32 {
 	if level < abi.LevelDebug || level > abi.LevelError {
 		return in.inv.fail(abi.Invalid, "log: unknown level %d (0 debug, 1 info, 2 warn, 3 error)", level)
 	}
-	msg, ok := in.str(mem, u32(s[1]), u32(s[2]))
+	b, ok := in.view(mem, u32(s[1]), u32(s[2]))
 	if !ok {
 		return int32(abi.Invalid)
 	}
-	if !in.emitLog(level.String(), msg) {
+	// Check the quota before copying: a guest may pass its whole memory.
+	if !in.logRoom(len(b)) {
 		return in.inv.fail(abi.Limit, "log: quota of %d bytes for this invocation reached", in.fn.limits.MaxLogBytes)
+	}
+	if in.inv.env == nil {
+		in.fn.rt.log(level.String(), "function "+in.fn.name+": "+string(b))
+	} else if in.inv.env.Log != nil {
+		in.inv.env.Log(level.String(), string(b))
 	}
 	return 0
 }

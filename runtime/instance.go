@@ -33,6 +33,8 @@ type instance struct {
 	// tainted, when set, is why the instance must not be reused (a trap,
 	// a deadline, a host-detected misbehaviour).
 	tainted string
+	// idleSince is when the instance went back to the pool.
+	idleSince time.Time
 }
 
 // invocation is the state of the invocation an instance is running. It
@@ -218,12 +220,27 @@ func (s *guestStream) takeTail() string {
 
 // emitLog sends one line to the invocation's sink, within its quota.
 func (in *instance) emitLog(level, msg string) bool {
-	inv := &in.inv
-	if inv.env == nil {
+	if in.inv.env == nil {
 		in.fn.rt.log(level, "function "+in.fn.name+": "+msg)
 		return true
 	}
-	if inv.logBytes+len(msg) > in.fn.limits.MaxLogBytes {
+	if !in.logRoom(len(msg)) {
+		return false
+	}
+	if in.inv.env.Log != nil {
+		in.inv.env.Log(level, msg)
+	}
+	return true
+}
+
+// logRoom reserves n bytes of the invocation's log quota; past the quota
+// it reports false, after one notice.
+func (in *instance) logRoom(n int) bool {
+	inv := &in.inv
+	if inv.env == nil {
+		return true
+	}
+	if inv.logBytes+n > in.fn.limits.MaxLogBytes {
 		if !inv.logDropped {
 			inv.logDropped = true
 			if inv.env.Log != nil {
@@ -232,9 +249,6 @@ func (in *instance) emitLog(level, msg string) bool {
 		}
 		return false
 	}
-	inv.logBytes += len(msg)
-	if inv.env.Log != nil {
-		inv.env.Log(level, msg)
-	}
+	inv.logBytes += n
 	return true
 }

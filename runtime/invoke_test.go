@@ -345,3 +345,24 @@ func TestCloseFunction(t *testing.T) {
 	_, err := invoke(t, f, "echo:x", Env{})
 	wantKind(t, err, Closed, "")
 }
+
+func TestTrimIdle(t *testing.T) {
+	var obs statsRecorder
+	rt := newTestRuntime(t, Config{Observer: &obs})
+	f := load(t, rt, "trimmed", "wat/guest", Limits{}, Grants{})
+	if _, err := invoke(t, f, "s", Env{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rt.TrimIdle(time.Hour); n != 0 {
+		t.Fatalf("trimmed %d fresh instances", n)
+	}
+	if n := rt.TrimIdle(0); n != 1 {
+		t.Fatalf("trimmed %d idle instances, want 1", n)
+	}
+	if got, err := invoke(t, f, "s", Env{}); err != nil || got != "1" {
+		t.Fatalf("after trimming: %q, %v", got, err)
+	}
+	if st := obs.all(); len(st) != 2 || st[0].Cold || !st[1].Cold {
+		t.Fatalf("observations %+v: want warm, then cold", st)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -97,6 +98,22 @@ func (r *Runtime) Close(ctx context.Context) error {
 	}
 	errs = append(errs, r.cache.Close(ctx))
 	return errors.Join(errs...)
+}
+
+// TrimIdle closes, in every loaded function, the warm instances idle for
+// longer than maxIdle, and returns how many it closed.
+func (r *Runtime) TrimIdle(maxIdle time.Duration) int {
+	r.mu.Lock()
+	fns := make([]*Function, 0, len(r.fns))
+	for f := range r.fns {
+		fns = append(fns, f)
+	}
+	r.mu.Unlock()
+	n := 0
+	for _, f := range fns {
+		n += f.TrimIdle(maxIdle)
+	}
+	return n
 }
 
 func (r *Runtime) log(level, msg string) {
