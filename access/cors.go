@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CORS limits, as OSS.
@@ -95,6 +96,8 @@ func (c *CORSConfiguration) Validate() error {
 				v = strings.TrimSpace(v)
 				l.vals[j] = v
 				switch {
+				case !utf8.ValidString(v):
+					return invalidArgument(fmt.Sprintf("%s must be valid UTF-8.", l.name), l.name, "")
 				case v == "" || len(v) > maxCORSValueLength:
 					return invalidArgument(fmt.Sprintf("%s must be 1 to %d characters.", l.name, maxCORSValueLength), l.name, v)
 				case strings.Count(v, "*") > l.maxStars:

@@ -325,7 +325,7 @@ func TestActionFor(t *testing.T) {
 		"PutBucketLifecycle": "oss:PutBucketLifecycle", "GetBucketLifecycle": "oss:GetBucketLifecycle", "DeleteBucketLifecycle": "oss:DeleteBucketLifecycle",
 		"PutBucketPolicy": "oss:PutBucketPolicy", "GetBucketPolicy": "oss:GetBucketPolicy", "DeleteBucketPolicy": "oss:DeleteBucketPolicy",
 		"GetBucketPolicyStatus": "oss:GetBucketPolicyStatus",
-		"PutBucketCors": "oss:PutBucketCors", "GetBucketCors": "oss:GetBucketCors", "DeleteBucketCors": "oss:DeleteBucketCors",
+		"PutBucketCors":         "oss:PutBucketCors", "GetBucketCors": "oss:GetBucketCors", "DeleteBucketCors": "oss:DeleteBucketCors",
 		"PutBucketReferer": "oss:PutBucketReferer", "GetBucketReferer": "oss:GetBucketReferer",
 		"HeadBucket": "oss:ListObjects", "Bogus": "",
 	}

@@ -31,6 +31,10 @@ func TestWildcardMatch(t *testing.T) {
 		{"??", "日本", true}, // runes, not bytes
 		{"?", "日", true},
 		{"a**", "a", true},
+		{"*", "*0", true}, // a literal '*' in the subject is not the pattern's star
+		{"?", "*", true},
+		{"a*", "a*b", true},
+		{"*b", "*b", true},
 		{"*a*a*a*a*a*b", strings.Repeat("a", 60), false},
 		{"acs:oss:*:*:bucket/*", "acs:oss:cn:1:bucket/a/b", true},
 		{"acs:oss:*:*:bucket/*", "acs:oss:cn:1:bucket", false},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on hotlink protection configurations (ossflow's bounds; OSS does
@@ -130,6 +131,9 @@ func (c *RefererConfig) Validate() error {
 		}
 		for i, r := range l.Referers {
 			r = strings.TrimSpace(r)
+			if !utf8.ValidString(r) {
+				return invalidArgument("A Referer must be valid UTF-8.", "Referer", "")
+			}
 			if r == "" || len(r) > MaxRefererLength {
 				return invalidArgument(fmt.Sprintf("A Referer must be 1 to %d characters.", MaxRefererLength), "Referer", r)
 			}
