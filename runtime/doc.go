@@ -58,6 +58,9 @@
 // volume are bounded. A panic in a host call is recovered into an error
 // for the guest; the server stays up.
 //
+// For HTTP invocations, EncodeHTTPRequest turns an *http.Request into the
+// guest's input and WriteHTTPResponse writes the guest's output back.
+//
 // # Errors and metrics
 //
 // Every failure is an *Error whose Kind tells what happened (Timeout,

@@ -182,3 +182,37 @@ func TestEnvHTTPReplacesClient(t *testing.T) {
 		t.Fatalf("the doer saw %q", asked)
 	}
 }
+
+// TestHTTPInvocation: a request is encoded for the guest, served by an
+// http.Handler inside it (package fnhttp), and its output written back.
+func TestHTTPInvocation(t *testing.T) {
+	rt := newTestRuntime(t, Config{})
+	f := load(t, rt, "web", "httpguest", Limits{}, Grants{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := EncodeHTTPRequest(r, 1<<20)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
+		out, err := f.Invoke(r.Context(), in, Env{})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if err := WriteHTTPResponse(w, out); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+		}
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/greet?x=1", strings.NewReader("hello"))
+	req.Header.Set("X-Name", "bob")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 201 || resp.Header.Get("X-Guest") != "httpguest" || string(body) != "POST /greet bob hello" {
+		t.Fatalf("%d %v %q", resp.StatusCode, resp.Header, body)
+	}
+}

@@ -83,6 +83,8 @@ func Handle(h http.Handler) {
 		}
 		if in.Header != nil {
 			req.Header = http.Header(in.Header)
+			req.Host = req.Header.Get("Host")
+			req.Header.Del("Host")
 		}
 		req.RequestURI = in.URL
 		w := &responseWriter{header: http.Header{}}
