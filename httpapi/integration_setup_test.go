@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,19 +102,9 @@ func (s *testServer) httpClient() *http.Client {
 	return &http.Client{Transport: tr, Timeout: time.Minute}
 }
 
-// skipIfPending skips a test whose engine operation has not landed yet
-// (the store answers NotImplemented for the slices still in progress).
-func skipIfPending(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), "NotImplemented") {
-		t.Skipf("engine operation not implemented yet: %v", err)
-	}
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
-		skipIfPending(t, err)
 		t.Fatal(err)
 	}
 }

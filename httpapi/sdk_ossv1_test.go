@@ -28,7 +28,6 @@ func wantOSSV1Code(t *testing.T, err error, code string, status int) ossv1.Servi
 	if err == nil {
 		t.Fatalf("expected %s, got success", code)
 	}
-	skipIfPending(t, err)
 	se, ok := errorsAs[ossv1.ServiceError](err)
 	if !ok || se.Code != code || se.StatusCode != status {
 		t.Fatalf("expected %d %s, got %v", status, code, err)

@@ -50,7 +50,6 @@ func wantOSSV2Code(t *testing.T, err error, code string, status int) *ossv2.Serv
 	if err == nil {
 		t.Fatalf("expected %s, got success", code)
 	}
-	skipIfPending(t, err)
 	se, ok := errorsAs[*ossv2.ServiceError](err)
 	if !ok || se.Code != code || se.StatusCode != status {
 		t.Fatalf("expected %d %s, got %v", status, code, err)
