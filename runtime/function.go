@@ -265,6 +265,9 @@ func (in *instance) stderrSuffix() string {
 func (in *instance) classify(tctx context.Context, err error) *Error {
 	name := in.fn.name
 	in.taint("failed call")
+	if in.fn.closed.Load() && tctx.Err() == nil {
+		return newError(Closed, name, err, "the function was closed while the invocation ran")
+	}
 	if in.mem.refused > 0 {
 		return newError(MemoryLimit, name, nil, "guest tried to grow its memory to %d MiB; the limit is %d MiB",
 			(in.mem.refused+(1<<20)-1)>>20, in.fn.limits.MaxMemory>>20)
