@@ -250,7 +250,8 @@ func (r *Request) resource() string {
 // match returns the first statement of p with effect e that applies to the
 // request, or nil.
 func (ev *evaluator) match(p *Policy, e Effect, bucketPolicy bool) *Statement {
-	if p == nil {
+	if p == nil || (e == Allow && ev.req.Action == "") {
+		// An unknown operation (ActionFor "") is never allowed by a policy.
 		return nil
 	}
 	for i := range p.Statements {

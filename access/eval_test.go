@@ -117,6 +117,9 @@ func TestEvaluateOrder(t *testing.T) {
 		{"action match ignores case", baseReq("oss:GetObject", "k", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"OSS:getobject","Resource":"*"}]}`}, "", true, SourceUserPolicy, false},
 		{"resource case-sensitive", baseReq("oss:GetObject", "K", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"acs:oss:*:*:b/k"}]}`}, "", false, SourceNone, false},
 		{"region pattern", baseReq("oss:GetObject", "k", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"acs:oss:cn-beijing:*:b/*"}]}`}, "", false, SourceNone, false},
+		{"unknown action never allowed by policy", baseReq("", "k", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}, "", false, SourceNone, false},
+		{"unknown action denied by * deny", baseReq("", "k", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`}, "", false, SourceUserPolicy, true},
+		{"unknown action still the owner's", baseReq("", "k", root()), nil, "", true, SourceOwner, false},
 		{"owner uid pattern", baseReq("oss:GetObject", "k", subUser()), []string{`{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"acs:oss:*:` + acct + `:b/*"}]}`}, "", true, SourceUserPolicy, false},
 	}
 	for _, c := range cases {
