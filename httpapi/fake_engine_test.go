@@ -25,8 +25,10 @@ type fakeEngine struct {
 	now     time.Time
 	buckets map[string]oss.Bucket
 	objects map[string]map[string]*fakeObject
-	// lastPut is the last PutObjectInput seen (after the body was read).
-	lastPut oss.PutObjectInput
+	// lastPut is the last PutObjectInput seen (after the body was read),
+	// lastInfo the RequestInfo its context carried.
+	lastPut  oss.PutObjectInput
+	lastInfo oss.RequestInfo
 }
 
 type fakeObject struct {
@@ -157,7 +159,7 @@ func (f *fakeEngine) PutObject(ctx context.Context, in oss.PutObjectInput, body 
 		info.StorageClass = oss.StorageStandard
 	}
 	objs[in.Key] = &fakeObject{info: info, data: data}
-	f.lastPut = in
+	f.lastPut, f.lastInfo = in, oss.RequestInfoFrom(ctx)
 	return info, nil
 }
 

@@ -646,3 +646,12 @@ func TestXMLBodyLimits(t *testing.T) {
 		t.Fatalf("1001 keys: %d %s", w.Code, w.Body)
 	}
 }
+
+func TestRequestInfoInContext(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.do("PUT", "/bkt/k", "x", "Authorization", "oss")
+	ri := e.eng.lastInfo
+	if ri.RequestID != w.Header().Get(hdrOSSRequestID) || ri.PrincipalID != "ak" || ri.SourceIP != "192.0.2.1" {
+		t.Fatalf("request info %+v", ri)
+	}
+}

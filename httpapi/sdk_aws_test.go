@@ -352,6 +352,50 @@ func TestAWSSDK(t *testing.T) {
 		}
 	})
 
+	t.Run("LifecycleAclOverrides", func(t *testing.T) {
+		_, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: bucket,
+			LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: []types.LifecycleRule{{
+				ID: aws.String("expire-logs"), Status: types.ExpirationStatusEnabled,
+				Filter:     &types.LifecycleRuleFilter{Prefix: aws.String("logs/")},
+				Expiration: &types.LifecycleExpiration{Days: aws.Int32(7)},
+			}}}})
+		must(t, err)
+		lc, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bucket})
+		must(t, err)
+		if len(lc.Rules) != 1 || aws.ToString(lc.Rules[0].Prefix) != "logs/" || aws.ToInt32(lc.Rules[0].Expiration.Days) != 7 {
+			t.Fatalf("lifecycle %+v", lc.Rules)
+		}
+		_, err = c.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: bucket})
+		must(t, err)
+		_, err = c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bucket})
+		wantAWSCode(t, err, "NoSuchLifecycle")
+
+		_, err = c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: bucket, Key: aws.String("dir/hello.txt"), ACL: types.ObjectCannedACLPublicRead})
+		must(t, err)
+		oacl, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: bucket, Key: aws.String("dir/hello.txt")})
+		must(t, err)
+		if len(oacl.Grants) != 2 || oacl.Grants[1].Grantee.Type != types.TypeGroup {
+			t.Fatalf("object acl %+v", oacl.Grants)
+		}
+		resp, _ := s.do(t, mustRequest(t, "GET", s.URL+"/aws-bucket/dir/hello.txt"))
+		if resp.StatusCode != 200 {
+			t.Fatalf("anonymous read of a public-read object: %d", resp.StatusCode)
+		}
+		get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("dir/hello.txt"),
+			ResponseContentType: aws.String("application/x-test"), ResponseContentDisposition: aws.String("attachment; filename=x")})
+		must(t, err)
+		get.Body.Close()
+		if aws.ToString(get.ContentType) != "application/x-test" || aws.ToString(get.ContentDisposition) != "attachment; filename=x" {
+			t.Fatalf("overrides %q %q", aws.ToString(get.ContentType), aws.ToString(get.ContentDisposition))
+		}
+		_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("aws-empty")})
+		must(t, err)
+		_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("aws-empty")})
+		must(t, err)
+		_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("aws-empty")})
+		wantAWSCode(t, err, "NotFound")
+	})
+
 	t.Run("WrongSecret", func(t *testing.T) {
 		_, err := awsClient(s, "wrong").ListBuckets(ctx, &s3.ListBucketsInput{})
 		wantAWSCode(t, err, "SignatureDoesNotMatch")

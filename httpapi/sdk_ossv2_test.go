@@ -405,6 +405,22 @@ func TestOSSSDKV2(t *testing.T) {
 		wantOSSV2Code(t, err, "NoSuchLifecycle", 404)
 	})
 
+	t.Run("OverridesAndDeleteBucket", func(t *testing.T) {
+		get, err := c.GetObject(ctx, &ossv2.GetObjectRequest{Bucket: bucket, Key: ossv2.Ptr("dir/hi.txt"),
+			ResponseContentType: ossv2.Ptr("application/x-test"), ResponseCacheControl: ossv2.Ptr("no-store")})
+		must(t, err)
+		get.Body.Close()
+		if ossv2.ToString(get.ContentType) != "application/x-test" || get.Headers.Get("Cache-Control") != "no-store" {
+			t.Fatalf("overrides %q %q", ossv2.ToString(get.ContentType), get.Headers.Get("Cache-Control"))
+		}
+		_, err = c.PutBucket(ctx, &ossv2.PutBucketRequest{Bucket: ossv2.Ptr("oss-v2-empty")})
+		must(t, err)
+		_, err = c.DeleteBucket(ctx, &ossv2.DeleteBucketRequest{Bucket: ossv2.Ptr("oss-v2-empty")})
+		must(t, err)
+		_, err = c.PutBucket(ctx, &ossv2.PutBucketRequest{Bucket: ossv2.Ptr("metrics")})
+		wantOSSV2Code(t, err, "InvalidBucketName", 400)
+	})
+
 	t.Run("Stat", func(t *testing.T) {
 		st, err := c.GetBucketStat(ctx, &ossv2.GetBucketStatRequest{Bucket: bucket})
 		must(t, err)
