@@ -33,11 +33,11 @@ const (
 	CodeEntityTooSmall        = "EntityTooSmall"
 	CodeMalformedXML          = "MalformedXML"
 	CodeRequestTimeTooSkewed  = "RequestTimeTooSkewed"
-	// CodeDeleteConflict is RAM's code for deleting a user that still has
-	// access keys (DeleteConflict.User.AccessKey) or attached policies
-	// (DeleteConflict.User.Policy), or a named policy still attached
-	// (DeleteConflict.Policy.User). It is a management-plane error (409).
-	CodeDeleteConflict = "DeleteConflict"
+	// RAM's codes (409) for deleting a user that still has access keys or
+	// attached policies, or a named policy still attached to a user.
+	CodeDeleteConflictUserAccessKey = "DeleteConflict.User.AccessKey"
+	CodeDeleteConflictUserPolicy    = "DeleteConflict.User.Policy"
+	CodeDeleteConflictPolicyUser    = "DeleteConflict.Policy.User"
 	// CodeEntityNotExist / CodeEntityAlreadyExists / CodeLimitExceeded are
 	// RAM-style management errors for users, keys and named policies.
 	CodeEntityNotExist      = "EntityNotExist"

@@ -343,10 +343,10 @@ func (d *Directory) DeleteUser(ctx context.Context, name string) error {
 		}
 		u := st.Users[i]
 		if len(u.Keys) > 0 {
-			return mgmtError(CodeDeleteConflict, http.StatusConflict, ErrDeleteConflict, "DeleteConflict.User.AccessKey: the user %q still has access keys.", name)
+			return mgmtError(CodeDeleteConflictUserAccessKey, http.StatusConflict, ErrDeleteConflict, "The user %q still has access keys.", name)
 		}
 		if len(u.Policies) > 0 {
-			return mgmtError(CodeDeleteConflict, http.StatusConflict, ErrDeleteConflict, "DeleteConflict.User.Policy: the user %q still has attached policies.", name)
+			return mgmtError(CodeDeleteConflictUserPolicy, http.StatusConflict, ErrDeleteConflict, "The user %q still has attached policies.", name)
 		}
 		st.Users = slices.Delete(st.Users, i, i+1)
 		return nil
@@ -562,7 +562,7 @@ func (d *Directory) DeleteNamedPolicy(ctx context.Context, name string) error {
 		}
 		for _, u := range st.Users {
 			if slices.Contains(u.Policies, name) {
-				return mgmtError(CodeDeleteConflict, http.StatusConflict, ErrDeleteConflict, "DeleteConflict.Policy.User: the policy %q is attached to user %q.", name, u.Name)
+				return mgmtError(CodeDeleteConflictPolicyUser, http.StatusConflict, ErrDeleteConflict, "The policy %q is attached to user %q.", name, u.Name)
 			}
 		}
 		delete(st.Policies, name)

@@ -140,7 +140,7 @@ func TestDirectoryUsersAndKeys(t *testing.T) {
 	if dec := Evaluate(baseReqFor(p, "oss:GetObject"), p.Policies, nil); !dec.Allowed {
 		t.Errorf("alice denied: %+v", dec)
 	}
-	if err := d.DeleteNamedPolicy(ctx, "read-b"); !errors.Is(err, ErrDeleteConflict) {
+	if err := d.DeleteNamedPolicy(ctx, "read-b"); !errors.Is(err, ErrDeleteConflict) || codeOf(err) != CodeDeleteConflictPolicyUser {
 		t.Errorf("delete attached policy: %v", err)
 	}
 	got, err := d.NamedPolicy("read-b")
@@ -152,7 +152,7 @@ func TestDirectoryUsersAndKeys(t *testing.T) {
 	}
 
 	// Deleting a user needs its keys and policies gone first (RAM).
-	if err := d.DeleteUser(ctx, "alice"); !errors.Is(err, ErrDeleteConflict) || !strings.Contains(err.Error(), "AccessKey") {
+	if err := d.DeleteUser(ctx, "alice"); !errors.Is(err, ErrDeleteConflict) || codeOf(err) != CodeDeleteConflictUserAccessKey {
 		t.Errorf("delete user with keys: %v", err)
 	}
 	for _, k := range d.ListUsers()[0].Keys {
@@ -160,7 +160,7 @@ func TestDirectoryUsersAndKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := d.DeleteUser(ctx, "alice"); !errors.Is(err, ErrDeleteConflict) || !strings.Contains(err.Error(), "Policy") {
+	if err := d.DeleteUser(ctx, "alice"); !errors.Is(err, ErrDeleteConflict) || codeOf(err) != CodeDeleteConflictUserPolicy {
 		t.Errorf("delete user with policy: %v", err)
 	}
 	if err := d.DetachPolicy(ctx, "alice", "read-b"); err != nil {
