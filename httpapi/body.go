@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ossflow/ossflow/auth"
 	"github.com/ossflow/ossflow/oss"
 )
 
@@ -66,21 +67,6 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// isAWSChunked reports whether the body is aws-chunked encoded.
-func isAWSChunked(hd http.Header) bool {
-	if strings.HasPrefix(hd.Get("X-Amz-Content-Sha256"), "STREAMING-") {
-		return true
-	}
-	for _, v := range hd.Values("Content-Encoding") {
-		for _, e := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(e), "aws-chunked") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // dataSize is the length of an object or part body: the decoded length of
 // an aws-chunked body, Content-Length otherwise, -1 for an HTTP chunked body.
 // A request with none is MissingContentLength; more than 5 GiB is
@@ -88,7 +74,7 @@ func isAWSChunked(hd http.Header) bool {
 func dataSize(r *http.Request, opName string) (int64, error) {
 	var size int64
 	switch {
-	case isAWSChunked(r.Header):
+	case auth.IsAWSChunked(r):
 		v := r.Header.Get("X-Amz-Decoded-Content-Length")
 		if v == "" {
 			return 0, oss.E(opName, oss.MissingContentLength, "")
