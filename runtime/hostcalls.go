@@ -155,7 +155,7 @@ func hcLog(in *instance, mem api.Memory, s []uint64) int32 {
 	if !in.logRoom(len(b)) {
 		return in.inv.fail(abi.Limit, "log: quota of %d bytes for this invocation reached", in.fn.limits.MaxLogBytes)
 	}
-	if in.inv.env == nil {
+	if !in.inv.running {
 		in.fn.rt.log(level.String(), "function "+in.fn.name+": "+string(b))
 	} else if in.inv.env.Log != nil {
 		in.inv.env.Log(level.String(), string(b))
@@ -217,7 +217,7 @@ func hcConfigGet(in *instance, mem api.Memory, s []uint64) int32 {
 	if !ok {
 		return int32(abi.Invalid)
 	}
-	if in.inv.env == nil {
+	if !in.inv.running {
 		return in.inv.fail(abi.Unavailable, "config_get: no configuration outside an invocation")
 	}
 	v, found := in.inv.env.Config[key]

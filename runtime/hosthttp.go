@@ -86,7 +86,7 @@ func hcHTTPOpen(in *instance, mem api.Memory, s []uint64) int32 {
 	if size > gs.maxHTTPBody {
 		return inv.fail(abi.TooLarge, "%s: request body of %d bytes exceeds the limit of %d", call, size, gs.maxHTTPBody)
 	}
-	if inv.env == nil {
+	if !inv.running {
 		return inv.fail(abi.Unavailable, "%s: no HTTP outside an invocation", call)
 	}
 	var doer HTTPDoer = in.fn.client

@@ -47,7 +47,7 @@ func (h *writeHandle) close() {
 }
 
 func (in *instance) objects(call string) (Objects, bool) {
-	if in.inv.env == nil || in.inv.env.Objects == nil {
+	if !in.inv.running || in.inv.env.Objects == nil {
 		in.inv.fail(abi.Unavailable, "%s: objects are not available to this invocation", call)
 		return nil, false
 	}
@@ -406,7 +406,7 @@ func hcImageProcess(in *instance, mem api.Memory, s []uint64) int32 {
 	if !in.fn.grants.canWrite(req.DstBucket, req.DstKey) {
 		return in.deny(call, "write", req.DstBucket, req.DstKey)
 	}
-	if in.inv.env == nil || in.inv.env.Images == nil {
+	if !in.inv.running || in.inv.env.Images == nil {
 		return in.inv.fail(abi.Unavailable, "%s: image processing is not available to this invocation", call)
 	}
 	info, err := in.inv.env.Images.Process(in.hostCtx(), req.SrcBucket, req.SrcKey, req.Process, req.DstBucket, req.DstKey)

@@ -40,11 +40,14 @@ type instance struct {
 // invocation is the state of the invocation an instance is running. It
 // lives inside the instance and is reset, not reallocated, per call.
 type invocation struct {
-	ctx   context.Context // the invocation's context (deadline included)
-	hctx  context.Context // ctx with the function's oss.RequestInfo, made on first use
-	env   *Env
-	input []byte
-	inOff int
+	ctx  context.Context // the invocation's context (deadline included)
+	hctx context.Context // ctx with the function's oss.RequestInfo, made on first use
+	// running is true during an invocation (false during initialization,
+	// when no capability is available); env is then the invocation's.
+	running bool
+	env     Env
+	input   []byte
+	inOff   int
 
 	out         []byte
 	outTooLarge bool
@@ -70,7 +73,10 @@ func (inv *invocation) reset(ctx context.Context, input []byte, env *Env) {
 		out = nil
 	}
 	handles := inv.handles[:0]
-	*inv = invocation{ctx: ctx, env: env, input: input, out: out, handles: handles}
+	*inv = invocation{ctx: ctx, input: input, out: out, handles: handles}
+	if env != nil {
+		inv.env, inv.running = *env, true
+	}
 }
 
 // hostCtx is the context given to the embedder's capabilities: the
@@ -220,7 +226,7 @@ func (s *guestStream) takeTail() string {
 
 // emitLog sends one line to the invocation's sink, within its quota.
 func (in *instance) emitLog(level, msg string) bool {
-	if in.inv.env == nil {
+	if !in.inv.running {
 		in.fn.rt.log(level, "function "+in.fn.name+": "+msg)
 		return true
 	}
@@ -237,7 +243,7 @@ func (in *instance) emitLog(level, msg string) bool {
 // it reports false, after one notice.
 func (in *instance) logRoom(n int) bool {
 	inv := &in.inv
-	if inv.env == nil {
+	if !inv.running {
 		return true
 	}
 	if inv.logBytes+n > in.fn.limits.MaxLogBytes {
