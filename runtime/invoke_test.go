@@ -121,9 +121,10 @@ func TestTimeoutStopsInfiniteLoop(t *testing.T) {
 	tests := []struct{ guest, spin, state string }{
 		{"testguest", "spin:", "state:"},
 		{"wat/guest", "l", "s"},
+		{"testguest", "sleep:5000", "state:"}, // a sleeping guest is stopped too
 	}
 	for _, tc := range tests {
-		t.Run(tc.guest, func(t *testing.T) {
+		t.Run(tc.guest+"/"+tc.spin, func(t *testing.T) {
 			f := load(t, rt, "spinner", tc.guest, Limits{Timeout: limit}, Grants{})
 			start := time.Now()
 			_, err := invoke(t, f, tc.spin, Env{})
