@@ -67,10 +67,10 @@
 //
 // The package keeps guests small: it uses encoding/json but not net/http
 // (which is why it declares its own copy of the event types instead of
-// importing package oss). An empty handler is about 2 MB, one that decodes
-// events about 3.5 MB; net/http (package fnhttp) adds 2.5 MB, and
-// http.Client, which links the default transport, 5 MB more. Load time
-// grows with size.
+// importing package oss, which imports net/http). A guest built on it is
+// about 3.5 MB; package fnhttp's Transport adds about 2.5 MB, and
+// http.Client, which links the default transport, about 5 MB more. Load
+// and compile time grow with size.
 //
 // Outside a wasip1 build (go vet, go test on the host) the package
 // compiles with host calls that fail with ErrUnavailable, saying they are
