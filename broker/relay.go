@@ -53,6 +53,34 @@ type pending struct {
 	epoch uint64
 }
 
+// pendingQueue is the FIFO of in-flight publishes.
+type pendingQueue struct {
+	buf  []pending
+	head int
+}
+
+func (q *pendingQueue) len() int         { return len(q.buf) - q.head }
+func (q *pendingQueue) front() *pending  { return &q.buf[q.head] }
+func (q *pendingQueue) items() []pending { return q.buf[q.head:] }
+func (q *pendingQueue) reset()           { clear(q.buf); q.buf, q.head = q.buf[:0], 0 }
+
+func (q *pendingQueue) pop() {
+	q.buf[q.head] = pending{}
+	q.head++
+	if q.head == len(q.buf) {
+		q.buf, q.head = q.buf[:0], 0
+	}
+}
+
+func (q *pendingQueue) push(p pending) {
+	if q.head > 0 && len(q.buf) == cap(q.buf) {
+		n := copy(q.buf, q.buf[q.head:])
+		clear(q.buf[n:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	q.buf = append(q.buf, p)
+}
+
 // relay drains the outbox into the stream in Seq order. One goroutine
 // (run) reads and publishes; another (removeLoop) removes acknowledged
 // entries from the outbox once they are durable.
@@ -145,23 +173,29 @@ func (r *relay) signalProgress() {
 // run is the publishing loop.
 func (r *relay) run(ctx context.Context) {
 	var (
-		q       []pending
+		q       pendingQueue
 		next    uint64 // Seq of the last event handed to the stream
 		prevID  string // ID of that event, for the expected-last-msg-id chain
 		synced  bool
 		more    = true // the outbox may hold events after next
 		attempt int
 		notify  = r.ob.OutboxNotify()
+		// The window is refilled once half of it is free, so that reads
+		// from the outbox come in batches even at saturation.
+		batch    = min(r.cfg.ReadBatch, r.cfg.MaxInFlight)
+		lowWater = max(1, batch/2)
 	)
+	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
 	poll := time.NewTicker(idlePoll)
 	defer poll.Stop()
+	canFill := func() bool { return q.len() == 0 || r.cfg.MaxInFlight-q.len() >= lowWater }
 
 	// fail stops the batch: it waits until every in-flight publish is
 	// resolved, keeps the acknowledged prefix, backs off and resyncs.
 	fail := func(stage string, err error) {
 		r.m.errors.WithLabelValues(stage).Inc()
-		r.settle(ctx, q)
-		q = q[:0]
+		r.settle(ctx, q.items())
+		q.reset()
 		r.noteOldestUnpublished(ctx)
 		synced = false
 		r.noteFailure(stage, err)
@@ -176,6 +210,11 @@ func (r *relay) run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+	ackHead := func(ack *jetstream.PubAck) {
+		r.acked(q.front(), ack)
+		q.pop()
+		attempt = 0
 	}
 
 	for ctx.Err() == nil {
@@ -192,8 +231,8 @@ func (r *relay) run(ctx context.Context) {
 		}
 
 		// Fill the in-flight window.
-		if more && len(q) < r.cfg.MaxInFlight {
-			want := min(r.cfg.ReadBatch, r.cfg.MaxInFlight-len(q))
+		if more && canFill() {
+			want := min(batch, r.cfg.MaxInFlight-q.len())
 			evs, err := r.ob.OutboxRead(ctx, next, want)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -228,11 +267,11 @@ func (r *relay) run(ctx context.Context) {
 					perr = fmt.Errorf("publish event %d: %w", e.Seq, err)
 					break
 				}
-				q = append(q, pending{seq: e.Seq, id: e.ID, commit: e.Time, sent: now, fut: fut, epoch: epoch})
+				q.push(pending{seq: e.Seq, id: e.ID, commit: e.Time, sent: now, fut: fut, epoch: epoch})
 				next, prevID = e.Seq, e.ID
 			}
-			if len(q) > 0 && r.oldest.Load() == 0 {
-				r.oldest.Store(q[0].commit.UnixNano())
+			if q.len() > 0 && r.oldest.Load() == 0 {
+				r.oldest.Store(q.front().commit.UnixNano())
 			}
 			if perr != nil {
 				fail(stagePublish, perr)
@@ -242,51 +281,48 @@ func (r *relay) run(ctx context.Context) {
 
 		// Harvest the PubAcks that arrived, in order.
 		var ferr error
-		n := 0
-		for n < len(q) && ferr == nil {
+		progressed := false
+	harvest:
+		for q.len() > 0 {
 			select {
-			case ack := <-q[n].fut.Ok():
-				r.acked(&q[n], ack)
-				n++
-				continue
-			case err := <-q[n].fut.Err():
+			case ack := <-q.front().fut.Ok():
+				ackHead(ack)
+				progressed = true
+			case err := <-q.front().fut.Err():
 				ferr = err
+				break harvest
 			default:
+				break harvest
 			}
-			break
 		}
-		if n > 0 {
-			q = append(q[:0], q[n:]...)
-			r.afterProgress(q)
-			attempt = 0
+		if progressed {
+			r.afterProgress(&q)
 		}
 		if ferr != nil {
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", q[0].seq, ferr))
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", q.front().seq, ferr))
 			continue
 		}
-		if more && len(q) < r.cfg.MaxInFlight {
+		if more && canFill() {
 			continue
 		}
 
 		// Wait for a PubAck, a commit, or the safety poll.
 		var okc <-chan *jetstream.PubAck
 		var errc <-chan error
-		if len(q) > 0 {
-			okc, errc = q[0].fut.Ok(), q[0].fut.Err()
+		if q.len() > 0 {
+			okc, errc = q.front().fut.Ok(), q.front().fut.Err()
 		}
 		var notc <-chan struct{}
-		if len(q) < r.cfg.MaxInFlight {
+		if canFill() {
 			notc = notify
 		}
 		select {
 		case <-ctx.Done():
 		case ack := <-okc:
-			r.acked(&q[0], ack)
-			q = append(q[:0], q[1:]...)
-			r.afterProgress(q)
-			attempt = 0
+			ackHead(ack)
+			r.afterProgress(&q)
 		case err := <-errc:
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", q[0].seq, err))
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", q.front().seq, err))
 		case <-notc:
 			more = true
 		case <-poll.C:
@@ -295,7 +331,7 @@ func (r *relay) run(ctx context.Context) {
 	}
 	// Shutting down: let in-flight publishes resolve so that their
 	// acknowledgements count.
-	r.settle(context.Background(), q)
+	r.settle(context.Background(), q.items())
 	r.signalProgress()
 }
 
@@ -321,9 +357,9 @@ func (r *relay) acked(p *pending, ack *jetstream.PubAck) {
 }
 
 // afterProgress updates the lag gauge and wakes removeLoop.
-func (r *relay) afterProgress(q []pending) {
-	if len(q) > 0 {
-		r.oldest.Store(q[0].commit.UnixNano())
+func (r *relay) afterProgress(q *pendingQueue) {
+	if q.len() > 0 {
+		r.oldest.Store(q.front().commit.UnixNano())
 	} else {
 		r.oldest.Store(0)
 	}
