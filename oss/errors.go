@@ -78,6 +78,12 @@ const (
 	AccessForbidden
 	MalformedPOSTRequest
 	IncorrectNumberOfFilesInPOSTRequest
+	// S3 dialect authentication and streaming errors
+	XAmzContentSHA256Mismatch
+	AuthorizationHeaderMalformed
+	AuthorizationQueryParametersError
+	InvalidChunkSizeError
+	MalformedTrailerError
 
 	numCodes
 )
@@ -145,6 +151,11 @@ var codeTable = [numCodes]codeInfo{
 	InvalidSecurityToken:                {"InvalidSecurityToken", 403, "0002-00000006", "The security token you provided is invalid."},
 	AccessForbidden:                     {"AccessForbidden", 403, "0003-00000301", "CORSResponse: This CORS request is not allowed."},
 	MalformedPOSTRequest:                {"MalformedPOSTRequest", 400, "0016-00000020", "The body of your POST request is not well-formed multipart/form-data."},
+	XAmzContentSHA256Mismatch:           {"XAmzContentSHA256Mismatch", 400, "0016-00000022", "The provided 'x-amz-content-sha256' header does not match what was computed."},
+	AuthorizationHeaderMalformed:        {"AuthorizationHeaderMalformed", 400, "0002-00000010", "The authorization header is malformed."},
+	AuthorizationQueryParametersError:   {"AuthorizationQueryParametersError", 400, "0002-00000011", "Error parsing the X-Amz-Credential parameter."},
+	InvalidChunkSizeError:               {"InvalidChunkSizeError", 400, "0016-00000023", "Only the last chunk is allowed to have a size less than 8192 bytes."},
+	MalformedTrailerError:               {"MalformedTrailerError", 400, "0016-00000024", "The request contained trailing data that was not well-formed."},
 	IncorrectNumberOfFilesInPOSTRequest: {"IncorrectNumberOfFilesInPOSTRequest", 400, "0016-00000021", "POST requires exactly one file upload per request."},
 }
 
