@@ -496,3 +496,60 @@ func TestProgressBarDraws(t *testing.T) {
 		t.Fatalf("bar output %q", out)
 	}
 }
+
+func TestCopyMultipart(t *testing.T) {
+	ts := servertest.Start(t)
+	c := &cli{t: t, env: map[string]string{envEndpoint: ts.Endpoint, envAccessKey: ts.AccessKeyID, envSecret: ts.AccessKeySecret, envData: t.TempDir()}}
+	c.ok("mb", "oss://multi")
+	data := make([]byte, 1<<20+333)
+	for i := range data {
+		data[i] = byte(i % 253)
+	}
+	src := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := c.ok("cp", "--part-size", "200K", "--concurrency", "3", "--json", src, "oss://multi/big.bin")
+	var res struct {
+		Size int64  `json:"size"`
+		ETag string `json:"etag"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Size != int64(len(data)) || !strings.HasSuffix(res.ETag, `-6"`) {
+		t.Fatalf("cp --json = %q (%v)", out, err)
+	}
+	// A stream of unknown length goes up in parts too.
+	r := c.run(string(data), "cp", "--part-size", "200K", "-", "oss://multi/stream.bin")
+	if r.code != 0 {
+		t.Fatalf("cp - : %+v", r)
+	}
+	for _, key := range []string{"big.bin", "stream.bin"} {
+		dst := filepath.Join(t.TempDir(), key)
+		c.ok("cp", "oss://multi/"+key, dst)
+		if got, err := os.ReadFile(dst); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%s came back different (err %v, %d bytes)", key, err, len(got))
+		}
+	}
+	if out := c.ok("stat", "oss://multi/big.bin"); !strings.Contains(out, "Multipart") {
+		t.Fatalf("stat of a multipart upload:\n%s", out)
+	}
+}
+
+func TestDownloadFailureLeavesNoFile(t *testing.T) {
+	ts := servertest.Start(t)
+	c := &cli{t: t, env: map[string]string{envEndpoint: ts.Endpoint, envAccessKey: ts.AccessKeyID, envSecret: ts.AccessKeySecret}}
+	c.ok("mb", "oss://dlb")
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "x")
+	if r := c.run("", "cp", "oss://dlb/missing", dst); r.code != exitError || !strings.Contains(r.stderr, "NoSuchKey") {
+		t.Fatalf("%+v", r)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("failed download left %v", entries)
+	}
+	// Into a directory: the key's base name is used.
+	c.run("payload", "cp", "-", "oss://dlb/a/b.txt")
+	c.ok("cp", "oss://dlb/a/b.txt", dir)
+	if got, err := os.ReadFile(filepath.Join(dir, "b.txt")); err != nil || string(got) != "payload" {
+		t.Fatalf("download into dir: %q %v", got, err)
+	}
+}
