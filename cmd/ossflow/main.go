@@ -1,6 +1,3 @@
-// Command ossflow is the ossflow object store: "ossflow server" runs it and
-// the other subcommands (mb, rb, ls, cp, rm, stat, cat, presign) are its
-// command-line client. Run "ossflow help" for the list.
 package main
 
 import (
