@@ -299,7 +299,11 @@ func (r *relay) run(ctx context.Context) {
 			r.afterProgress(&q)
 		}
 		if ferr != nil {
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", q.front().seq, ferr))
+			// The head failed: nothing behind it can extend the stored
+			// prefix, so there is nothing to settle.
+			seq := q.front().seq
+			q.reset()
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", seq, ferr))
 			continue
 		}
 		if more && canFill() {
@@ -322,7 +326,9 @@ func (r *relay) run(ctx context.Context) {
 			ackHead(ack)
 			r.afterProgress(&q)
 		case err := <-errc:
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", q.front().seq, err))
+			seq := q.front().seq
+			q.reset()
+			fail(stagePublish, fmt.Errorf("publish event %d: %w", seq, err))
 		case <-notc:
 			more = true
 		case <-poll.C:

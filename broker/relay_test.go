@@ -498,3 +498,62 @@ func TestRelayRepublishesATailLostToPowerLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRelayForeignLastMessage: someone else published on the events
+// subjects, so the stream's last message is not an event the relay can
+// recognise. The relay cannot skip: it republishes its held entries, which
+// the duplicate window drops (counted), and carries on in order.
+func TestRelayForeignLastMessage(t *testing.T) {
+	ob := newFakeOutbox()
+	cfg := testConfig(t, ob)
+	cfg.DurabilityHold = time.Hour
+	if os.Getenv("BROKER_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	b := startBroker(t, cfg)
+	var ids []string
+	for range 50 {
+		ids = append(ids, ob.add("b", "k", oss.ObjectCreatedPut).ID)
+	}
+	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		if p := b.RelayStatus().Published; p != 50 {
+			return fmt.Errorf("published %d", p)
+		}
+		return nil
+	})
+	b.Close()
+
+	plain := cfg
+	plain.Outbox = nil
+	b1 := startBroker(t, plain)
+	if _, err := b1.JetStream().Publish(context.Background(), "ossflow.events.b.Foreign.Thing", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	b1.Close()
+
+	for range 20 {
+		ids = append(ids, ob.add("b", "k", oss.ObjectCreatedPut).ID)
+	}
+	b2 := startBroker(t, cfg)
+	reg := prometheus.NewRegistry()
+	if err := b2.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		if p := b2.RelayStatus().Published; p != 70 {
+			return fmt.Errorf("published %d", p)
+		}
+		return nil
+	})
+	m := gather(t, reg)
+	if m["ossflow_events_deduplicated_total"] != 50 || m["ossflow_events_published_total"] != 20 {
+		t.Fatalf("deduplicated %v published %v, want 50 and 20", m["ossflow_events_deduplicated_total"], m["ossflow_events_published_total"])
+	}
+	if _, err := streamEvents(context.Background(), b2.JetStream(), b2.Stream()); err == nil {
+		t.Fatal("decoding the foreign message succeeded")
+	}
+	s, _ := b2.JetStream().Stream(context.Background(), b2.Stream())
+	if n := s.CachedInfo().State.Msgs; n != 71 {
+		t.Fatalf("stream holds %d messages, want 50 + 1 foreign + 20", n)
+	}
+}

@@ -35,9 +35,11 @@ type ConsumerConfig struct {
 	// DeliverNew makes a newly created durable start with events published
 	// after its creation instead of every retained event.
 	DeliverNew bool
-	// AckWait is how long the server waits for the handler before
+	// AckWait is how long the server waits for an acknowledgement before
 	// redelivering; default 30s. A handler that runs longer must finish
-	// within it or expect a redelivery.
+	// within it or expect a redelivery. Events already pulled by a
+	// consumer that stops are redelivered (to the next consumer of the
+	// same Durable) after AckWait.
 	AckWait time.Duration
 	// MaxAckPending bounds unacknowledged events; default 256. Set it to 1
 	// to keep per-key order even across handler failures (a failed event is

@@ -113,6 +113,8 @@ func TestConsumeFiltersAcksAndRedelivers(t *testing.T) {
 		Durable: "zipper", Bucket: "photos", Events: []string{"ObjectCreated:*"},
 		Keys:     events.KeyFilter{Prefix: "src/", Suffix: ".zip"},
 		NakDelay: 20 * time.Millisecond,
+		// Events pulled by a stopped consumer come back after AckWait.
+		AckWait: time.Second,
 		OnError:  func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
 	}
 	ctx, cancel := context.WithCancel(context.Background())
