@@ -14,7 +14,13 @@ import (
 // invoke it.
 func ExampleRuntime_Load() {
 	ctx := context.Background()
-	rt, err := runtime.New(ctx, runtime.Config{CacheDir: os.TempDir() + "/ossflow-example-cache"})
+	cacheDir, err := os.MkdirTemp("", "wazero-cache-") // in a server: <data>/wazero-cache
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(cacheDir)
+	rt, err := runtime.New(ctx, runtime.Config{CacheDir: cacheDir})
 	if err != nil {
 		fmt.Println(err)
 		return
