@@ -55,7 +55,7 @@ func testMain(m *testing.M) (int, error) {
 	if err := buildGoGuests(guestDir); err != nil {
 		return 0, err
 	}
-	for _, name := range []string{"guest", "badimport", "command"} {
+	for _, name := range []string{"guest", "badimport", "command", "badinit"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "wat", name+".wasm"))
 		if err != nil {
 			return 0, err

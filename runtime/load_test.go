@@ -21,6 +21,7 @@ func TestLoadRefusesBadModules(t *testing.T) {
 		{name: "not wasm", wasm: []byte("hello"), kind: BadModule, msg: "compile"},
 		{name: "empty module", wasm: []byte("\x00asm\x01\x00\x00\x00"), kind: BadModule, msg: `does not export the function "ossflow_handle"`},
 		{name: "WASI command", wasm: guests["wat/command"], kind: BadModule, msg: "-buildmode=c-shared"},
+		{name: "initializer traps", wasm: guests["wat/badinit"], kind: BadModule, msg: "initialization failed"},
 		{name: "unknown host call", wasm: guests["wat/badimport"], kind: BadModule, msg: "import ossflow.teleport: no such host call"},
 		{name: "initial memory over the cap", wasm: guests["testguest"], limits: Limits{MaxMemory: 1 << 20}, kind: BadModule, msg: "over the function's limit of 1 MiB"},
 		{name: "negative limit", wasm: guests["wat/guest"], limits: Limits{Timeout: -time.Second}, kind: Invalid, msg: "limits"},
