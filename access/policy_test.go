@@ -171,12 +171,13 @@ func TestErrorMapsToOSS(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Msg() != "nope" {
 		t.Errorf("As *oss.Error: %v", oe)
 	}
-	// Codes outside the vocabulary do not pretend to be anything.
+	// Every access code that the vocabulary lists maps to it, with its status.
 	perr := error(invalidPolicy("x", nil))
-	if oss.CodeOf(perr) != oss.InternalError {
+	if oss.CodeOf(perr) != oss.InvalidPolicyDocument {
 		t.Errorf("CodeOf(InvalidPolicyDocument) = %v", oss.CodeOf(perr))
 	}
-	if _, ok := invalidPolicy("x", nil).OSS("PutBucketPolicy"); ok {
-		t.Error("InvalidPolicyDocument mapped to oss")
+	oe, ok := invalidPolicy("x", nil).OSS("PutBucketPolicy")
+	if !ok || oe.Code != oss.InvalidPolicyDocument || oe.Code.Status() != 400 {
+		t.Errorf("InvalidPolicyDocument maps to %v, %v", oe, ok)
 	}
 }

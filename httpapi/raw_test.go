@@ -149,9 +149,8 @@ func TestRawProtocol(t *testing.T) {
 	t.Run("S3PayloadHashMismatch", func(t *testing.T) {
 		r := s.awsRequest(t, "PUT", "/raw/s3hashed", strings.NewReader("actual"), sha256Hex("other"))
 		resp, body := s.do(t, r)
-		// S3 says XAmzContentSHA256Mismatch, a code the oss table does not
-		// list: it is reported as InvalidArgument, with S3's message.
-		if e := parseRawError(t, body); resp.StatusCode != 400 || e.Code != "InvalidArgument" || !strings.Contains(e.Message, "x-amz-content-sha256") || resp.Header.Get("X-Amz-Request-Id") == "" {
+		// S3's own code and message.
+		if e := parseRawError(t, body); resp.StatusCode != 400 || e.Code != "XAmzContentSHA256Mismatch" || !strings.Contains(e.Message, "x-amz-content-sha256") || resp.Header.Get("X-Amz-Request-Id") == "" {
 			t.Fatalf("%d %s", resp.StatusCode, body)
 		}
 		if resp, _ := s.do(t, s.awsRequest(t, "HEAD", "/raw/s3hashed", nil, sha256Hex(""))); resp.StatusCode != 404 {
