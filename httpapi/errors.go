@@ -41,6 +41,10 @@ func toErrResponse(err error, rc *reqCtx) errResponse {
 	if errors.As(err, &ae) {
 		return authErrResponse(ae, rc)
 	}
+	var re responseError // image processing codes outside the table
+	if errors.As(err, &re) {
+		return re.errResponse()
+	}
 	code := oss.CodeOf(err)
 	if code == oss.InvalidDigest && rc.s3 && rc.md5Given {
 		// A well-formed Content-MD5 that does not match: S3 says BadDigest.

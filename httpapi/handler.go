@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ossflow/ossflow/auth"
+	"github.com/ossflow/ossflow/imgproc"
 	"github.com/ossflow/ossflow/oss"
 )
 
@@ -34,6 +35,20 @@ type Config struct {
 	// proceed; nil means the default rules: any authenticated key may do
 	// anything, anonymous requests only what a bucket or object ACL grants.
 	Authorizer Authorizer
+
+	// StyleDelimiters enables the "<key><delimiter><style>" shorthand for
+	// key?x-oss-process=style/<style> (OSS allows '-', '_', '/' and '!'):
+	// each byte is a delimiter. "" (the default) turns it off.
+	StyleDelimiters string
+	// ImageConcurrency bounds the images decoded at once; zero means
+	// GOMAXPROCS. Further requests queue.
+	ImageConcurrency int
+	// ImageCacheBytes bounds the derived-image cache; zero means
+	// DefaultImageCacheBytes (64 MiB), negative disables it.
+	ImageCacheBytes int64
+	// ImageLimits bounds image sources and results; zero fields mean
+	// imgproc.DefaultLimits.
+	ImageLimits imgproc.Limits
 }
 
 // DefaultMaxXMLBody is the default bound of XML request bodies, and the
@@ -106,6 +121,7 @@ type Handler struct {
 	domains []string // lowercased, without trailing dot
 	maxXML  int64
 	ids     idGen
+	img     *imageService
 }
 
 // New returns the Handler serving eng. authn authenticates every request;
@@ -128,6 +144,7 @@ func New(cfg Config, eng Engine, authn Authenticator, obs Observer) *Handler {
 		}
 	}
 	h.ids.init()
+	h.img = newImageService(cfg)
 	return h
 }
 

@@ -47,8 +47,8 @@ var (
 	opDeleteMultipleObjects = op("DeleteMultipleObjects", AccessWrite, deleteMultipleObjects)
 
 	opPutObject           = op("PutObject", AccessWrite, putObject)
-	opGetObject           = op("GetObject", AccessRead, getObject)
-	opHeadObject          = op("HeadObject", AccessRead, getObject)
+	opGetObject           = op("GetObject", AccessRead, getObjectOrStyle)
+	opHeadObject          = op("HeadObject", AccessRead, getObjectOrStyle)
 	opGetObjectMeta       = op("GetObjectMeta", AccessRead, getObjectMeta)
 	opDeleteObject        = op("DeleteObject", AccessWrite, deleteObject)
 	opCopyObject          = op("CopyObject", AccessWrite, copyObject)
@@ -189,6 +189,10 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 			return opListObjectVersions
 		case has("uploads"):
 			return opListMultipartUploads
+		case has("style") && has("styleName"):
+			return opGetStyle
+		case has("style"):
+			return opListStyle
 		}
 		if name := firstParam(q, bucketNotImplemented); name != "" {
 			return notImplemented("Get" + name)
@@ -205,6 +209,8 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 			return opPutBucketVersioning
 		case has("lifecycle"):
 			return opPutBucketLifecycle
+		case has("style"):
+			return opPutStyle
 		}
 		if name := firstParam(q, bucketNotImplemented); name != "" {
 			return notImplemented("Put" + name)
@@ -213,6 +219,9 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 	case http.MethodDelete:
 		if has("lifecycle") {
 			return opDeleteBucketLifecycle
+		}
+		if has("style") {
+			return opDeleteStyle
 		}
 		if name := firstParam(q, bucketNotImplemented); name != "" {
 			return notImplemented("Delete" + name)
@@ -247,6 +256,8 @@ func routeObject(method string, q url.Values, hdr http.Header, has func(string) 
 			return opGetObjectACL
 		case has("uploadId"):
 			return opListParts
+		case has("x-oss-process"):
+			return opGetImage
 		}
 		if name := firstParam(q, objectNotImplemented); name != "" {
 			return notImplemented(name)
@@ -261,6 +272,8 @@ func routeObject(method string, q url.Values, hdr http.Header, has func(string) 
 			return opGetObjectMeta
 		case has("partNumber"):
 			return notImplemented("HeadObjectPart")
+		case has("x-oss-process"):
+			return opHeadImage
 		}
 		return opHeadObject
 	case http.MethodPut:
@@ -303,6 +316,8 @@ func routeObject(method string, q url.Values, hdr http.Header, has func(string) 
 			return opCompleteMultipartUpload
 		case has("append"):
 			return opAppendObject
+		case has("x-oss-process"):
+			return opProcessObject
 		}
 		if name := firstParam(q, objectNotImplemented); name != "" {
 			return notImplemented(name)

@@ -124,7 +124,7 @@ func TestRoute(t *testing.T) {
 		{"POST", "b", "k", "uploadId=u", nil, "CompleteMultipartUpload"},
 		{"DELETE", "b", "k", "uploadId=u", nil, "AbortMultipartUpload"},
 		{"GET", "b", "k", "uploadId=u", nil, "ListParts"},
-		{"GET", "b", "k", "x-oss-process=image/resize,w_10", nil, "ProcessObject"},
+		{"GET", "b", "k", "x-oss-process=image/resize,w_10", nil, "GetObject"},
 		{"POST", "b", "k", "restore", nil, "RestoreObject"},
 		{"POST", "b", "k", "", nil, "PostObject"},
 		{"OPTIONS", "b", "k", "", nil, "OptionObject"},
