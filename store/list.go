@@ -26,6 +26,7 @@ func (s *Store) ListObjects(ctx context.Context, in oss.ListObjectsInput) (oss.L
 		return oss.ListObjectsOutput{}, err
 	}
 	vs := bs.versioning()
+	cache := stringCache{}
 	var out oss.ListObjectsOutput
 	full := func() bool {
 		if len(out.Objects)+len(out.CommonPrefixes) < max {
@@ -44,9 +45,12 @@ func (s *Store) ListObjects(ctx context.Context, in oss.ListObjectsInput) (oss.L
 		if cp {
 			out.CommonPrefixes = append(out.CommonPrefixes, key)
 		} else {
-			r, err := decodeRecord(v)
-			if err != nil {
+			var r record
+			if err := decodeInto(&r, v, cache); err != nil {
 				return false, oss.Wrap(op, err)
+			}
+			if out.Objects == nil {
+				out.Objects = make([]oss.ObjectInfo, 0, max)
 			}
 			out.Objects = append(out.Objects, r.info(in.Bucket, key, vs, true))
 		}

@@ -11,7 +11,7 @@ import (
 // stripes (ascending index when several) -> commitMu. Key stripes are held
 // from reading the old record until the commit is durable.
 
-const numStripes = 1024
+const numStripes = 8192
 
 type stripes struct {
 	seed maphash.Seed

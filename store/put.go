@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ossflow/ossflow/checksum"
 	"github.com/ossflow/ossflow/oss"
@@ -140,43 +141,121 @@ func (s *Store) writeBlob(op string, h *checksum.Hasher, prefix []byte, r io.Rea
 	return id, nil
 }
 
-// copyHashed copies size bytes (to EOF when size < 0, bounded by
-// MaxObjectSize including already bytes written before) from r to w,
-// hashing them into h.
+// copyHashed copies size bytes (to EOF when size < 0; in total, with the
+// already bytes before them, at most MaxObjectSize) from r to w, hashing
+// them into h. Bodies beyond a few MiB are pipelined: reading, hashing and
+// writing run on separate goroutines over a ring of buffers, so the disk
+// write overlaps the MD5 and CRC-64 computation; the data is still read
+// once and hashed in one pass.
 func copyHashed(op string, w io.Writer, h *checksum.Hasher, r io.Reader, size, already int64) error {
+	if size < 0 || size > 4<<20 {
+		return copyPipelined(op, w, h, r, size, already)
+	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	buf := *bp
-	remaining := size
-	total := already
-	for size < 0 || remaining > 0 {
-		want := buf
-		if size >= 0 && remaining < int64(len(want)) {
-			want = want[:remaining]
-		}
-		n, err := r.Read(want)
-		if n > 0 {
-			total += int64(n)
-			if total > oss.MaxObjectSize {
-				return oss.E(op, oss.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size.")
-			}
-			h.Write(want[:n])
-			if _, werr := w.Write(want[:n]); werr != nil {
-				return oss.Wrap(op, werr)
-			}
-			remaining -= int64(n)
-		}
-		if err == io.EOF {
-			if size >= 0 && remaining > 0 {
-				return bodyErr(op, io.ErrUnexpectedEOF)
-			}
-			return nil
-		}
+	for remaining := size; remaining > 0; {
+		chunk := (*bp)[:min(int64(len(*bp)), remaining)]
+		n, err := io.ReadFull(r, chunk)
 		if err != nil {
 			return bodyErr(op, err)
 		}
+		h.Write(chunk[:n])
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return oss.Wrap(op, err)
+		}
+		remaining -= int64(n)
 	}
 	return nil
+}
+
+type chunk struct {
+	bp   *[]byte
+	n    int
+	refs atomic.Int32
+}
+
+func copyPipelined(op string, w io.Writer, h *checksum.Hasher, r io.Reader, size, already int64) error {
+	const nbuf = 4
+	free := make(chan *chunk, nbuf)
+	for i := 0; i < nbuf; i++ {
+		free <- &chunk{bp: copyBufs.Get().(*[]byte)}
+	}
+	hashC := make(chan *chunk, nbuf)
+	writeC := make(chan *chunk, nbuf)
+	release := func(c *chunk) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
+		}
+	}
+	var wg sync.WaitGroup
+	var werr error
+	var failed atomic.Bool
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for c := range hashC {
+			h.Write((*c.bp)[:c.n])
+			release(c)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for c := range writeC {
+			if werr == nil {
+				if _, werr = w.Write((*c.bp)[:c.n]); werr != nil {
+					failed.Store(true)
+				}
+			}
+			release(c)
+		}
+	}()
+	var err error
+	total, remaining := already, size
+	for size < 0 || remaining > 0 {
+		if failed.Load() {
+			break
+		}
+		c := <-free
+		buf := *c.bp
+		if size >= 0 && remaining < int64(len(buf)) {
+			buf = buf[:remaining]
+		}
+		n, rerr := io.ReadFull(r, buf)
+		done := false
+		switch {
+		case rerr == nil:
+		case size < 0 && (rerr == io.EOF || rerr == io.ErrUnexpectedEOF):
+			done = true
+		default:
+			err = bodyErr(op, rerr)
+		}
+		total += int64(n)
+		if err == nil && total > oss.MaxObjectSize {
+			err = oss.E(op, oss.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size.")
+		}
+		if err != nil || n == 0 {
+			free <- c
+			break
+		}
+		c.n = n
+		c.refs.Store(2)
+		hashC <- c
+		writeC <- c
+		remaining -= int64(n)
+		if done {
+			break
+		}
+	}
+	close(hashC)
+	close(writeC)
+	wg.Wait()
+	for i := 0; i < nbuf; i++ {
+		copyBufs.Put((<-free).bp)
+	}
+	if err != nil {
+		return err
+	}
+	return oss.Wrap(op, werr)
 }
 
 // PutObject stores an object from body. The data is hashed (MD5 for the

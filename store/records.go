@@ -72,9 +72,11 @@ func (r *record) versionID(vs oss.VersioningStatus) string {
 
 func (r *record) mtime() time.Time { return time.Unix(0, r.MTime).UTC() }
 
-// info converts r to the vocabulary's ObjectInfo.
+// info converts r to the vocabulary's ObjectInfo. Records are decoded
+// afresh by every call and never shared, so the info takes over r's maps
+// and slices without copying them.
 func (r *record) info(bucket, key string, vs oss.VersioningStatus, latest bool) oss.ObjectInfo {
-	oi := oss.ObjectInfo{
+	return oss.ObjectInfo{
 		Bucket:        bucket,
 		Key:           key,
 		VersionID:     r.versionID(vs),
@@ -89,37 +91,12 @@ func (r *record) info(bucket, key string, vs oss.VersioningStatus, latest bool) 
 		ACL:           r.ACL,
 		Owner:         r.Owner,
 		Meta:          r.Meta,
+		Tags:          r.Tags,
 		SymlinkTarget: r.Target,
 		PartsCount:    r.PartsCount,
 		SSE:           r.SSE,
+		Checksums:     r.Checksums,
 	}
-	if len(r.Tags) > 0 {
-		oi.Tags = append([]oss.Tag(nil), r.Tags...)
-	}
-	if len(r.Meta.User) > 0 {
-		oi.Meta.User = make(map[string]string, len(r.Meta.User))
-		for k, v := range r.Meta.User {
-			oi.Meta.User[k] = v
-		}
-	}
-	if len(r.Checksums) > 0 {
-		oi.Checksums = make(map[string]string, len(r.Checksums))
-		for k, v := range r.Checksums {
-			oi.Checksums[k] = v
-		}
-	}
-	return oi
-}
-
-// fileIDs returns the blob file ids r references.
-func (r *record) fileIDs() []uint64 {
-	var ids []uint64
-	for _, e := range r.Extents {
-		if e.Kind == extFile {
-			ids = append(ids, e.ID)
-		}
-	}
-	return ids
 }
 
 const recordFormat = 1
@@ -204,30 +181,58 @@ func isDeleteMarkerValue(v []byte) bool { return len(v) > 1 && v[1]&flagDeleteMa
 
 // decodeRecord parses an encoded record. It never panics on malformed
 // input (fuzzed) and copies every string out of b.
-func decodeRecord(b []byte) (*record, error) {
-	d := decoder{b: b}
-	if d.byte() != recordFormat {
-		return nil, errCorrupt
+func decodeRecord(b []byte) (*record, error) { return decodeRecordCached(b, nil) }
+
+// stringCache interns the strings that repeat across the records of one
+// listing (storage class, ACL, owner, content type), saving allocations.
+type stringCache map[string]string
+
+func (c stringCache) get(b []byte) string {
+	if s, ok := c[string(b)]; ok {
+		return s
 	}
+	s := string(b)
+	if len(c) < 64 {
+		c[s] = s
+	}
+	return s
+}
+
+// decodeRecordCached is decodeRecord interning repeated strings in c (nil
+// for none).
+func decodeRecordCached(b []byte, c stringCache) (*record, error) {
 	r := &record{}
+	if err := decodeInto(r, b, c); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeInto decodes into *r (which must be zero), so hot loops can reuse
+// a record on the stack.
+func decodeInto(r *record, b []byte, c stringCache) error {
+	d := decoder{b: b, cache: c}
+	if d.byte() != recordFormat {
+		return errCorrupt
+	}
 	r.Flags = d.byte()
 	r.VSeq = d.uvarint()
 	tc := d.byte()
 	if int(tc) >= len(typeCodes) {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	r.Type = typeCodes[tc]
 	r.Size = d.varint()
 	r.ETag = d.string()
 	r.CRC64 = d.uint64()
 	r.MTime = d.varint()
-	r.StorageClass = oss.StorageClass(d.string())
-	r.ACL = oss.ACL(d.string())
-	r.Owner.ID = d.string()
-	r.Owner.DisplayName = d.string()
+	r.StorageClass = oss.StorageClass(d.cstring())
+	r.ACL = oss.ACL(d.cstring())
+	r.Owner.ID = d.cstring()
+	r.Owner.DisplayName = d.cstring()
 	m := &r.Meta
 	for _, p := range [...]*string{&m.ContentType, &m.ContentEncoding, &m.ContentDisposition, &m.ContentLanguage, &m.CacheControl, &m.Expires} {
-		*p = d.string()
+		*p = d.cstring()
 	}
 	m.User = d.stringMap()
 	if n := d.count(2); n > 0 {
@@ -240,7 +245,7 @@ func decodeRecord(b []byte) (*record, error) {
 	r.Target = d.string()
 	pc := d.uvarint()
 	if pc > math.MaxInt32 {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	r.PartsCount = int(pc)
 	r.SSE = d.string()
@@ -259,16 +264,17 @@ func decodeRecord(b []byte) (*record, error) {
 		}
 	}
 	if d.err || len(d.b) != 0 || r.Size < 0 {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	return r, nil
+	return nil
 }
 
 // decoder reads the record encoding; any error sticks and zero values are
 // returned from then on.
 type decoder struct {
-	b   []byte
-	err bool
+	b     []byte
+	err   bool
+	cache stringCache
 }
 
 func (d *decoder) byte() byte {
@@ -337,6 +343,23 @@ func (d *decoder) string() string {
 		return ""
 	}
 	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// cstring is string, interned through the decoder's cache if any.
+func (d *decoder) cstring() string {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		d.err = true
+		return ""
+	}
+	var s string
+	if n > 0 && d.cache != nil {
+		s = d.cache.get(d.b[:n])
+	} else {
+		s = string(d.b[:n])
+	}
 	d.b = d.b[n:]
 	return s
 }

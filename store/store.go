@@ -212,7 +212,6 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	po.Levels = make([]pebble.LevelOptions, 7)
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-		po.Levels[i].BlockSize = 32 << 10
 	}
 	po.EnsureDefaults()
 	po.FormatMajorVersion = pebble.FormatNewest

@@ -37,6 +37,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, in oss.ListVersionsInput
 	defer vit.Close()
 
 	var out oss.ListVersionsOutput
+	cache := stringCache{}
 	n := 0
 	emit := func(key string, r *record, latest bool) bool {
 		if n >= max {
@@ -67,7 +68,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, in oss.ListVersionsInput
 			if vseqFromVersionKey(vit.Key()) >= before {
 				continue
 			}
-			r, err := decodeRecord(vit.Value())
+			r, err := decodeRecordCached(vit.Value(), cache)
 			if err != nil {
 				return false, err
 			}
@@ -111,7 +112,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, in oss.ListVersionsInput
 			out.NextKeyMarker, out.NextVersionIDMarker = key, ""
 			return true, nil
 		}
-		cur, err := decodeRecord(v)
+		cur, err := decodeRecordCached(v, cache)
 		if err != nil {
 			return false, err
 		}

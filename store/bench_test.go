@@ -1,0 +1,173 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ossflow/ossflow/oss"
+)
+
+// Benchmarks of the engine through its public methods, on real disk
+// (b.TempDir). Run with: go test -run '^$' -bench . ./store/
+
+func benchStore(b *testing.B, opts Options) *Store {
+	b.Helper()
+	s, err := Open(bg, b.TempDir(), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.CreateBucket(bg, oss.Bucket{Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// goroutines sets RunParallel to use n goroutines in total.
+func goroutines(b *testing.B, n int) {
+	b.SetParallelism((n + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+}
+
+func benchPut(b *testing.B, s *Store, size, par int) {
+	data := bytes.Repeat([]byte("x"), size)
+	b.SetBytes(int64(size))
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	if par == 1 {
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "bench", Key: fmt.Sprintf("k/%09d", i), Size: int64(size)}, bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	} else {
+		goroutines(b, par)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := n.Add(1)
+				if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "bench", Key: fmt.Sprintf("k/%09d", i), Size: int64(size)}, bytes.NewReader(data)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+func BenchmarkPut4KiB(b *testing.B) {
+	for _, par := range []int{1, 16, 32} {
+		b.Run(fmt.Sprintf("par=%d", par), func(b *testing.B) {
+			benchPut(b, benchStore(b, Options{}), 4<<10, par)
+		})
+	}
+}
+
+func BenchmarkPut16MiB(b *testing.B) {
+	benchPut(b, benchStore(b, Options{}), 16<<20, 1)
+}
+
+func BenchmarkGet4KiB(b *testing.B) {
+	s := benchStore(b, Options{})
+	data := bytes.Repeat([]byte("x"), 4<<10)
+	const keys = 1000
+	for i := 0; i < keys; i++ {
+		if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "bench", Key: fmt.Sprintf("k/%09d", i), Size: int64(len(data))}, bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, par := range []int{1, 16} {
+		b.Run(fmt.Sprintf("par=%d", par), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var n atomic.Int64
+			goroutines(b, par)
+			b.RunParallel(func(pb *testing.PB) {
+				buf := make([]byte, 8<<10)
+				for pb.Next() {
+					i := n.Add(1) % keys
+					out, err := s.GetObject(bg, oss.GetObjectInput{Bucket: "bench", Key: fmt.Sprintf("k/%09d", i)})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if m, _ := io.ReadFull(out.Body, buf[:len(data)]); m != len(data) {
+						b.Error("short read")
+					}
+					out.Body.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+		})
+	}
+}
+
+var listOnce sync.Once
+var listStore *Store
+
+// BenchmarkList1000 lists a page of 1000 keys out of 100k, with and without
+// a delimiter that rolls most of them up.
+func BenchmarkList1000(b *testing.B) {
+	s := benchStore(b, Options{})
+	const total = 100_000
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	for w := 0; w < 32; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := n.Add(1) - 1
+				if i >= total {
+					return
+				}
+				key := fmt.Sprintf("dir%03d/obj%06d", i%100, i)
+				if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "bench", Key: key, Size: 1}, bytes.NewReader([]byte("x"))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, tc := range []struct{ name, prefix, delim, marker string }{
+		{"flat", "", "", "dir050/"},
+		{"prefix", "dir042/", "", ""},
+		{"delimiter", "", "/", ""},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := s.ListObjects(bg, oss.ListObjectsInput{Bucket: "bench", Prefix: tc.prefix, Delimiter: tc.delim, Marker: tc.marker, MaxKeys: 1000})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(out.Objects)+len(out.CommonPrefixes) == 0 {
+					b.Fatal("empty page")
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
+		})
+	}
+}
+
+// BenchmarkInlineThreshold compares storing objects inline in the metadata
+// DB with blob files, at 16 concurrent writers, to choose the default
+// threshold.
+func BenchmarkInlineThreshold(b *testing.B) {
+	for _, size := range []int{4 << 10, 16 << 10, 64 << 10, 256 << 10} {
+		for _, mode := range []struct {
+			name   string
+			inline int64
+		}{{"inline", 1 << 30}, {"file", -1}} {
+			b.Run(fmt.Sprintf("size=%dKiB/%s", size>>10, mode.name), func(b *testing.B) {
+				benchPut(b, benchStore(b, Options{InlineThreshold: mode.inline}), size, 16)
+			})
+		}
+	}
+}
