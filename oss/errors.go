@@ -3,7 +3,6 @@ package oss
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Code is one entry of the closed list of errors that ossflow reports. Each
@@ -97,7 +96,7 @@ type codeInfo struct {
 
 // codeTable is the one table that maps internal errors to the protocol.
 var codeTable = [numCodes]codeInfo{
-	InternalError:                       {"InternalError", http.StatusInternalServerError, "0000-00000001", "We encountered an internal error. Please try again."},
+	InternalError:                       {"InternalError", 500, "0000-00000001", "We encountered an internal error. Please try again."},
 	InvalidArgument:                     {"InvalidArgument", 400, "0016-00000001", "An argument is invalid."},
 	InvalidBucketName:                   {"InvalidBucketName", 400, "0015-00000100", "The specified bucket is not valid."},
 	InvalidObjectName:                   {"InvalidObjectName", 400, "0016-00000005", "The specified object name is not valid."},
@@ -170,7 +169,7 @@ func (c Code) Name() string {
 // Status is the HTTP status OSS answers with for c.
 func (c Code) Status() int {
 	if c >= numCodes {
-		return http.StatusInternalServerError
+		return 500
 	}
 	return codeTable[c].status
 }
