@@ -53,6 +53,9 @@ type Event struct {
 	Key       string
 	VersionID string
 	Time      time.Time
+	// Origin is RequestInfo.Origin of the write ("" for client requests;
+	// "lifecycle", "function:<name>", ...): consumers use it as a loop guard.
+	Origin string `json:",omitempty"`
 	// Record is the OSS event notification record (spec section 10).
 	Record EventRecord
 }

@@ -55,6 +55,7 @@ func (s *Store) buildEvent(bs *bucketState, when time.Time, ri oss.RequestInfo, 
 		Key:       e.key,
 		VersionID: e.versionID,
 		Time:      when,
+		Origin:    ri.Origin,
 		Record: oss.EventRecord{
 			EventName:    string(e.name),
 			EventSource:  "acs:oss",

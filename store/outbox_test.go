@@ -22,7 +22,7 @@ func TestOutbox(t *testing.T) {
 	}
 	e.bucket("bk1") // event 1
 	<-s.OutboxNotify()
-	ctx := oss.WithRequestInfo(bg, oss.RequestInfo{RequestID: "REQ1", SourceIP: "10.0.0.1", PrincipalID: "p1"})
+	ctx := oss.WithRequestInfo(bg, oss.RequestInfo{RequestID: "REQ1", SourceIP: "10.0.0.1", PrincipalID: "p1", Origin: "function:thumb"})
 	if _, err := s.PutObject(ctx, oss.PutObjectInput{Bucket: "bk1", Key: "a/b.txt", Size: 5}, strings.NewReader("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatalf("%d events", len(evs))
 	}
 	ev := evs[1]
-	if ev.Seq != 2 || ev.BucketSeq != 2 || ev.Name != oss.ObjectCreatedPut || ev.Bucket != "bk1" || ev.Key != "a/b.txt" || ev.ID == "" || ev.ID == evs[0].ID {
+	if ev.Seq != 2 || ev.BucketSeq != 2 || ev.Name != oss.ObjectCreatedPut || ev.Bucket != "bk1" || ev.Key != "a/b.txt" || ev.ID == "" || ev.ID == evs[0].ID || ev.Origin != "function:thumb" || evs[0].Origin != "" {
 		t.Fatalf("event %+v", ev)
 	}
 	p, err := ev.Payload()
