@@ -211,8 +211,14 @@ func (h *Handler) processSource(rc *reqCtx, in oss.GetObjectInput, info oss.Obje
 		}
 		return nil, imageError(rc.op.name, err)
 	}
-	res := &imageResult{body: r.Body, contentType: r.ContentType, format: r.Format, width: r.Width, height: r.Height,
-		crc64: checksum.CRC64(r.Body), deps: fetch.deps}
+	body := r.Body
+	if cap(body)-len(body) > len(body)/8 {
+		// Encoders grow their buffer by doubling: keep only what is
+		// charged to the cache.
+		body = append(make([]byte, 0, len(body)), body...)
+	}
+	res := &imageResult{body: body, contentType: r.ContentType, format: r.Format, width: r.Width, height: r.Height,
+		crc64: checksum.CRC64(body), deps: fetch.deps}
 	// The object may have changed between HeadObject and GetObject: cache
 	// under what was actually read.
 	is.cache.add(imageCacheKey(in.Bucket, in.Key, out.Info, spec), res)
