@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 
 	"github.com/ossflow/ossflow/auth"
 	"github.com/ossflow/ossflow/oss"
@@ -45,6 +47,12 @@ type AccessRequest struct {
 	// ACLs resolves the canned ACLs of the bucket and the object, lazily,
 	// so that an Authorizer that does not need them costs nothing.
 	ACLs ACLSource
+	// Header and Query are the request's (for policy conditions: User-Agent,
+	// Referer, x-oss-tagging, x-oss-object-acl, prefix, delimiter); Secure
+	// tells that it came over TLS. Header and Query may be nil.
+	Header http.Header
+	Query  url.Values
+	Secure bool
 }
 
 // ACLSource resolves canned ACLs for an AccessRequest.
@@ -116,6 +124,9 @@ func (h *Handler) authorizeVersion(rc *reqCtx, op *operation, bucket, key, versi
 		Auth:     rc.auth,
 		SourceIP: oss.RequestInfoFrom(rc.ctx).SourceIP,
 		ACLs:     &aclSource{eng: h.eng, bucket: bucket, key: key, versionID: versionID},
+		Header:   rc.hdr,
+		Query:    rc.query,
+		Secure:   rc.secure,
 	})
 }
 

@@ -74,14 +74,24 @@ func deleteMultipleObjects(h *Handler, w http.ResponseWriter, r *http.Request, r
 	if err != nil {
 		return err
 	}
-	ids := make([]oss.ObjectIdentifier, len(req.Objects))
-	for i, o := range req.Objects {
-		ids[i] = oss.ObjectIdentifier{Key: o.Key, VersionID: o.VersionID}
+	ids := make([]oss.ObjectIdentifier, 0, len(req.Objects))
+	var refused []oss.DeletedObject // keys the requester may not delete
+	for _, o := range req.Objects {
+		id := oss.ObjectIdentifier{Key: o.Key, VersionID: o.VersionID}
+		if err := h.authorizeVersion(rc, opDeleteObject, rc.bucket(), o.Key, o.VersionID); err != nil {
+			refused = append(refused, oss.DeletedObject{Key: o.Key, VersionID: o.VersionID, Err: err})
+			continue
+		}
+		ids = append(ids, id)
 	}
-	out, err := h.eng.DeleteObjects(rc.ctx, rc.bucket(), ids)
-	if err != nil {
-		return err
+	var out []oss.DeletedObject
+	if len(ids) > 0 {
+		out, err = h.eng.DeleteObjects(rc.ctx, rc.bucket(), ids)
+		if err != nil {
+			return err
+		}
 	}
+	out = append(out, refused...)
 	enc := rc.encoder()
 	res := deleteResult{NS: rc.ns(), EncodingType: enc.typ()}
 	for _, d := range out {

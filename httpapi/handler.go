@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ossflow/ossflow/access"
 	"github.com/ossflow/ossflow/auth"
 	"github.com/ossflow/ossflow/imgproc"
 	"github.com/ossflow/ossflow/oss"
@@ -35,6 +36,10 @@ type Config struct {
 	// proceed; nil means the default rules: any authenticated key may do
 	// anything, anonymous requests only what a bucket or object ACL grants.
 	Authorizer Authorizer
+	// Directory is the account's identities: it enables the admin API under
+	// /-/admin/, STS sessions and signed PostObject forms (see access_*.go).
+	// Nil: no admin API, and PostObject accepts only anonymous forms.
+	Directory *access.Directory
 
 	// StyleDelimiters enables the "<key><delimiter><style>" shorthand for
 	// key?x-oss-process=style/<style> (OSS allows '-', '_', '/' and '!'):
@@ -159,6 +164,7 @@ type reqCtx struct {
 	hdr    http.Header // request header
 	s3     bool        // answer in the S3 dialect
 	head   bool
+	secure bool // the request came over TLS
 	auth   auth.Result
 
 	// body is the request body, verified as it is read (nil before
@@ -176,13 +182,14 @@ func (rc *reqCtx) key() string    { return rc.addr.key }
 // ServeHTTP serves one request of either dialect.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rc := &reqCtx{ctx: r.Context(), query: r.URL.Query(), hdr: r.Header, head: r.Method == http.MethodHead}
+	rc := &reqCtx{ctx: r.Context(), query: r.URL.Query(), hdr: r.Header, head: r.Method == http.MethodHead, secure: r.TLS != nil}
 	rc.reqID = h.ids.next(h.now())
 	rc.amzID2 = amzID2(rc.reqID)
 	rc.s3 = guessS3(r)
 	rc.addr = h.resolve(r.Host, r.URL.Path)
 	rc.op = route(r.Method, rc.addr, rc.query, r.Header)
 	rw := &respWriter{w: w, before: func(hd http.Header) { h.commonHeaders(hd, rc) }}
+	h.corsActual(rw, r, rc)
 
 	if err := h.serveRecover(rw, r, rc); err != nil {
 		h.writeError(rw, r, rc, err)
@@ -215,6 +222,9 @@ func (h *Handler) serveRecover(w http.ResponseWriter, r *http.Request, rc *reqCt
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if rc.op.handle == nil {
 		return oss.E(rc.op.name, rc.op.fail, "")
+	}
+	if rc.op.selfAuth {
+		return h.serveSelfAuth(w, r, rc)
 	}
 	if err := rc.addr.validate(rc.op); err != nil {
 		return err

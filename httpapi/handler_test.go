@@ -356,7 +356,7 @@ func TestRequestValidation(t *testing.T) {
 		{"bad storage class", "PUT", "/bkt/k", "x", []string{"X-Oss-Storage-Class", "Cold"}, 400, "InvalidArgument"},
 		{"too many tags", "PUT", "/bkt/k", "x", []string{"X-Oss-Tagging", "a=1&b=1&c=1&d=1&e=1&f=1&g=1&h=1&i=1&j=1&k=1"}, 400, "InvalidArgument"},
 		{"meta too large", "PUT", "/bkt/k", "x", []string{"X-Oss-Meta-Big", strings.Repeat("v", 8200)}, 400, "InvalidArgument"},
-		{"not implemented", "GET", "/bkt?cors", "", nil, 501, "NotImplemented"},
+		{"not implemented", "GET", "/bkt?website", "", nil, 501, "NotImplemented"},
 		{"not implemented object", "POST", "/bkt/k?restore", "", nil, 501, "NotImplemented"},
 		{"method not allowed", "PATCH", "/bkt/k", "", nil, 405, "MethodNotAllowed"},
 		{"no such bucket", "GET", "/nobucket?list-type=2", "", nil, 404, "NoSuchBucket"},
@@ -592,8 +592,8 @@ func TestObserverBytes(t *testing.T) {
 	if got := e.obs.last(); got.op != "PutObject" || got.bytesIn != 5 || got.status != 200 {
 		t.Fatalf("observation %+v", got)
 	}
-	e.do("GET", "/bkt?cors", "", "Authorization", "oss")
-	if got := e.obs.last(); got.op != "GetBucketCors" || got.status != 501 {
+	e.do("GET", "/bkt?website", "", "Authorization", "oss")
+	if got := e.obs.last(); got.op != "GetBucketWebsite" || got.status != 501 {
 		t.Fatalf("observation %+v", got)
 	}
 	if n := len(e.obs.obs); n != 2 {

@@ -210,10 +210,10 @@ func TestRawProtocol(t *testing.T) {
 			t.Fatalf("PATCH: %d %s", resp.StatusCode, body)
 		}
 		r := s.ossV4Request(t, "GET", "raw", "", "", time.Now())
-		r.URL.RawQuery = "cors"
+		r.URL.RawQuery = "website"
 		resp, body = s.do(t, r)
 		if e := parseRawError(t, body); resp.StatusCode != 501 || e.Code != "NotImplemented" {
-			t.Fatalf("GET ?cors: %d %s", resp.StatusCode, body)
+			t.Fatalf("GET ?website: %d %s", resp.StatusCode, body)
 		}
 	})
 

@@ -17,6 +17,9 @@ type operation struct {
 	handle handlerFunc // nil: answer fail
 	access Access
 	fail   oss.Code // NotImplemented or MethodNotAllowed when handle is nil
+	// selfAuth: the handler authenticates and authorizes the request itself
+	// (PostObject's form, CORS preflights, the admin API).
+	selfAuth bool
 }
 
 func op(name string, access Access, fn handlerFunc) *operation {
@@ -150,6 +153,9 @@ func firstParam(q url.Values, list []struct{ param, name string }) string {
 // addresses and its sub-resource query parameters.
 func route(method string, a address, q url.Values, hdr http.Header) *operation {
 	has := func(p string) bool { _, ok := q[p]; return ok }
+	if !a.virtual && a.bucket == adminBucket {
+		return opAdmin
+	}
 	switch {
 	case a.bucket == "":
 		switch method {
@@ -170,6 +176,9 @@ func route(method string, a address, q url.Values, hdr http.Header) *operation {
 }
 
 func routeBucket(method string, q url.Values, has func(string) bool) *operation {
+	if o := routeAccessBucket(method, has); o != nil {
+		return o
+	}
 	switch method {
 	case http.MethodGet:
 		switch {
@@ -236,7 +245,7 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 		if name := firstParam(q, bucketNotImplemented); name != "" {
 			return notImplemented("Post" + name)
 		}
-		return notImplemented("PostObject")
+		return opPostObject
 	case http.MethodOptions:
 		return notImplemented("OptionObject")
 	}
@@ -244,6 +253,9 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 }
 
 func routeObject(method string, q url.Values, hdr http.Header, has func(string) bool) *operation {
+	if method == http.MethodOptions {
+		return opOptionObject
+	}
 	copySource := copySourceHeader(hdr) != ""
 	switch method {
 	case http.MethodGet:

@@ -143,8 +143,8 @@ func TestRoute(t *testing.T) {
 	if op := route("PATCH", address{bucket: "b", key: "k"}, nil, http.Header{}); op.fail != oss.MethodNotAllowed {
 		t.Errorf("PATCH fail = %v", op.fail)
 	}
-	if op := route("GET", address{bucket: "b"}, url.Values{"cors": nil}, http.Header{}); op.fail != oss.NotImplemented {
-		t.Errorf("cors fail = %v", op.fail)
+	if op := route("GET", address{bucket: "b"}, url.Values{"website": nil}, http.Header{}); op.fail != oss.NotImplemented {
+		t.Errorf("website fail = %v", op.fail)
 	}
 }
 
