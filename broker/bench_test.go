@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,7 +206,7 @@ func BenchmarkRelayDrain(b *testing.B) {
 		cfg.ReadBatch = cfg.MaxInFlight
 	}
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	br, err := Start(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -216,6 +217,7 @@ func BenchmarkRelayDrain(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric((processCPU()-cpu0).Seconds()*1e6/float64(b.N), "cpu-µs/event")
 }
 
 // BenchmarkPutThroughputEventCost compares small-object PUT throughput of
@@ -225,11 +227,14 @@ func BenchmarkRelayDrain(b *testing.B) {
 // event path's cost as a fraction of the baseline.
 func BenchmarkPutThroughputEventCost(b *testing.B) {
 	const writers = 32
-	run := func(relay bool, n int) float64 {
+	// run returns PUTs/s and the process CPU time per PUT, the relay's
+	// publishing included (it is awaited before the CPU clock stops).
+	run := func(relay bool, n int) (rate, cpuPerPut float64) {
 		st, br := benchStoreBroker(b, relay)
 		ctx := context.Background()
 		var next atomic.Int64
 		var wg sync.WaitGroup
+		cpu0 := processCPU()
 		start := time.Now()
 		for range writers {
 			wg.Add(1)
@@ -248,21 +253,23 @@ func BenchmarkPutThroughputEventCost(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		rate := float64(n) / time.Since(start).Seconds()
-		if relay { // the relay kept up: events are in the stream
+		rate = float64(n) / time.Since(start).Seconds()
+		if relay { // wait until the relay has published everything
 			deadline := time.Now().Add(30 * time.Second)
 			for br.RelayStatus().Published < st.OutboxStats().LastSeq && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
 			}
 		}
-		return rate
+		return rate, (processCPU() - cpu0).Seconds() * 1e6 / float64(n)
 	}
 	n := max(b.N, 2000)
-	var base, with []float64
+	var base, with, baseCPU, withCPU []float64
 	b.ResetTimer()
 	for range 2 {
-		base = append(base, run(false, n))
-		with = append(with, run(true, n))
+		r, c := run(false, n)
+		base, baseCPU = append(base, r), append(baseCPU, c)
+		r, c = run(true, n)
+		with, withCPU = append(with, r), append(withCPU, c)
 	}
 	b.StopTimer()
 	mean := func(xs []float64) float64 {
@@ -277,4 +284,17 @@ func BenchmarkPutThroughputEventCost(b *testing.B) {
 	b.ReportMetric(mw, "puts/s-with-relay")
 	b.ReportMetric(mw/mb, "ratio")
 	b.ReportMetric(100*(1-mw/mb), "cost-%")
+	cb, cw := mean(baseCPU), mean(withCPU)
+	b.ReportMetric(cb, "cpu-µs/put-baseline")
+	b.ReportMetric(cw-cb, "cpu-µs/event")
+	b.ReportMetric(100*(cw-cb)/cb, "cpu-cost-%")
+}
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -36,26 +35,29 @@ type encoder struct {
 }
 
 // encode builds the message for e: subject, OSS JSON body, headers.
-func (c *encoder) encode(e *oss.Event) (*nats.Msg, error) {
-	data, err := e.Payload()
-	if err != nil {
-		return nil, fmt.Errorf("broker: encode event %d (%s): %w", e.Seq, e.ID, err)
-	}
-	n := 8
+func (c *encoder) encode(e *oss.Event) *nats.Msg {
+	data := appendPayload(make([]byte, 0, 512), &e.Record)
+	// One backing array for every header value: one allocation, not 15.
+	n := 8 // one map group: 7 headers + the relay's expected-last-msg-id
 	if c.cloudEvents {
 		n += 7
 	}
+	vals := make([]string, 0, n)
 	h := make(nats.Header, n)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	key := events.EncodeKeyHeader(e.Key)
-	h[events.HeaderMsgID] = []string{e.ID}
-	h[events.HeaderEventID] = []string{e.ID}
-	h[events.HeaderBucket] = []string{e.Bucket}
-	h[events.HeaderKey] = []string{key}
-	h[events.HeaderEventName] = []string{string(e.Name)}
-	h[events.HeaderSeq] = []string{strconv.FormatUint(e.Seq, 10)}
-	h[events.HeaderBucketSeq] = []string{strconv.FormatUint(e.BucketSeq, 10)}
+	set(events.HeaderMsgID, e.ID)
+	set(events.HeaderEventID, e.ID)
+	set(events.HeaderBucket, e.Bucket)
+	set(events.HeaderKey, key)
+	set(events.HeaderEventName, string(e.Name))
+	set(events.HeaderSeq, strconv.FormatUint(e.Seq, 10))
+	set(events.HeaderBucketSeq, strconv.FormatUint(e.BucketSeq, 10))
 	if e.VersionID != "" {
-		h[events.HeaderVersionID] = []string{e.VersionID}
+		set(events.HeaderVersionID, e.VersionID)
 	}
 	if c.cloudEvents {
 		src := c.ceSource
@@ -65,19 +67,19 @@ func (c *encoder) encode(e *oss.Event) (*nats.Msg, error) {
 		if src == "" {
 			src = "/ossflow/" + e.Bucket
 		}
-		h[HeaderCESpecVersion] = []string{"1.0"}
-		h[HeaderCEID] = []string{e.ID}
-		h[HeaderCESource] = []string{src}
-		h[HeaderCEType] = []string{"oss:" + string(e.Name)}
-		h[HeaderCETime] = []string{e.Time.UTC().Format(time.RFC3339Nano)}
+		set(HeaderCESpecVersion, "1.0")
+		set(HeaderCEID, e.ID)
+		set(HeaderCESource, src)
+		set(HeaderCEType, "oss:"+string(e.Name))
+		set(HeaderCETime, e.Time.UTC().Format(time.RFC3339Nano))
 		if e.Key != "" {
-			h[HeaderCESubject] = []string{key}
+			set(HeaderCESubject, key)
 		}
-		h[HeaderContentType] = []string{"application/json"}
+		set(HeaderContentType, "application/json")
 	}
 	return &nats.Msg{
 		Subject: events.Subject(c.prefix, e.Bucket, e.Name),
 		Header:  h,
 		Data:    data,
-	}, nil
+	}
 }

@@ -253,11 +253,7 @@ func (r *relay) run(ctx context.Context) {
 					perr = fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
 					break
 				}
-				msg, err := r.enc.encode(e)
-				if err != nil {
-					perr = err
-					break
-				}
+				msg := r.enc.encode(e)
 				if prevID != "" {
 					msg.Header[headerExpectedLastMsgID] = []string{prevID}
 				}
