@@ -715,3 +715,32 @@ func TestImageCache(t *testing.T) {
 		t.Fatalf("changed watermark served from the cache")
 	}
 }
+
+// TestImageBurst: with one decode slot and no cache, a burst of distinct
+// requests queues and every one is answered correctly.
+func TestImageBurst(t *testing.T) {
+	s := newImageServer(t, httpapi.Config{ImageConcurrency: 1, ImageCacheBytes: -1})
+	c := ossV2Client(s.testServer, rootSK, false)
+	_, err := c.PutBucket(t.Context(), &ossv2.PutBucketRequest{Bucket: ossv2.Ptr("img-burst")})
+	must(t, err)
+	v2Put(t, c, "img-burst", "photo.jpg", testJPEG(t, 640, 480), "image/jpeg")
+	p0, _ := httpapi.ImageStats(s.h)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			w := 20 + 10*i
+			_, body, err := v2Get(t, c, "img-burst", "photo.jpg", fmt.Sprintf("image/resize,w_%d", w))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, gw, _ := imageShape(t, body); gw != w {
+				t.Errorf("width %d, want %d", gw, w)
+			}
+		})
+	}
+	wg.Wait()
+	if p1, _ := httpapi.ImageStats(s.h); p1-p0 != 12 {
+		t.Fatalf("processed %d, want 12", p1-p0)
+	}
+}
