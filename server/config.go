@@ -38,6 +38,11 @@ type Config struct {
 	AccessKeyID     string
 	AccessKeySecret string
 
+	// BlockPublicAccess ignores public ACLs and public bucket-policy grants
+	// on every bucket (buckets can also block them one by one with
+	// PUT /?publicAccessBlock).
+	BlockPublicAccess bool
+
 	// PyroscopeURL, when set, enables continuous profiling to that server.
 	PyroscopeURL string
 

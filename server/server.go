@@ -12,9 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ossflow/ossflow/access"
 	"github.com/ossflow/ossflow/auth"
 	"github.com/ossflow/ossflow/httpapi"
 	"github.com/ossflow/ossflow/monitor"
+	"github.com/ossflow/ossflow/oss"
 	"github.com/ossflow/ossflow/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -30,6 +32,7 @@ type Server struct {
 	metrics   *monitor.Metrics
 	creds     Credentials
 	generated bool
+	dir       *access.Directory
 	handler   http.Handler
 	root      *rootHandler
 	httpSrv   *http.Server
@@ -74,24 +77,33 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		s.checkCredentialsMode()
 	}
 
+	s.dir, err = openDirectory(ctx, cfg.DataDir, s.creds.Owner().ID, s.creds, access.WithClock(cfg.Now))
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+
 	s.metrics, err = monitor.NewMetrics()
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, StoreDir), store.Options{
 		Region: cfg.Region,
-		Owner:  s.creds.Owner(),
+		Owner:  oss.Owner{ID: s.dir.AccountUID(), DisplayName: s.dir.AccountUID()},
 		Now:    cfg.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: open store: %w", err)
 	}
 	s.lifecycle = s.store
-	verifier := &auth.Verifier{Creds: s.creds, Now: cfg.Now, Region: cfg.Region}
+	verifier := &auth.Verifier{Creds: s.dir, Now: cfg.Now, Region: cfg.Region}
 	api := httpapi.New(httpapi.Config{
 		Region:  cfg.Region,
 		Domains: cfg.Domains,
 		Now:     cfg.Now,
+		Authorizer: httpapi.NewPolicyAuthorizer(httpapi.PolicyConfig{
+			Directory: s.dir, Engine: s.store, BlockPublicAccess: cfg.BlockPublicAccess, Region: cfg.Region, Now: cfg.Now,
+		}),
+		Directory: s.dir,
 	}, s.store, verifier, observers{s.metrics, requestLogger{log}})
 	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: monitor.Namespace,
