@@ -38,7 +38,7 @@ type encoder struct {
 func (c *encoder) encode(e *oss.Event) *nats.Msg {
 	data := appendPayload(make([]byte, 0, 512), &e.Record)
 	// One backing array for every header value: one allocation, not 15.
-	n := 8 // one map group: 7 headers + the relay's expected-last-msg-id
+	n := 9 // 8 headers + the relay's expected-last-msg-id
 	if c.cloudEvents {
 		n += 7
 	}
@@ -56,6 +56,9 @@ func (c *encoder) encode(e *oss.Event) *nats.Msg {
 	set(events.HeaderEventName, string(e.Name))
 	set(events.HeaderSeq, strconv.FormatUint(e.Seq, 10))
 	set(events.HeaderBucketSeq, strconv.FormatUint(e.BucketSeq, 10))
+	if e.Origin != "" {
+		set(events.HeaderOrigin, e.Origin)
+	}
 	if e.VersionID != "" {
 		set(events.HeaderVersionID, e.VersionID)
 	}

@@ -15,7 +15,7 @@ func TestEncode(t *testing.T) {
 	when := time.Date(2026, 3, 4, 5, 6, 7, 890000000, time.UTC)
 	ev := oss.Event{
 		Seq: 12, ID: "0123abcd", BucketSeq: 5, Name: oss.ObjectCreatedPut, Bucket: "photos",
-		Key: "dir/a b%.jpg", VersionID: "v9", Time: when,
+		Key: "dir/a b%.jpg", VersionID: "v9", Time: when, Origin: "function:thumb",
 		Record: oss.EventRecord{
 			EventName: "ObjectCreated:PutObject", EventID: "0123abcd",
 			OSS: oss.EventOSS{Bucket: oss.EventBucket{Name: "photos", ARN: "acs:oss:cn-hangzhou:1:photos"}},
@@ -30,6 +30,7 @@ func TestEncode(t *testing.T) {
 		"Ossflow-Seq":        {"12"},
 		"Ossflow-Bucket-Seq": {"5"},
 		"Ossflow-Version-Id": {"v9"},
+		"Ossflow-Origin":     {"function:thumb"},
 	}
 	withCE := func(src string) nats.Header {
 		h := nats.Header{}
@@ -77,7 +78,7 @@ func TestEncode(t *testing.T) {
 				t.Errorf("payload is not {\"events\":[record]}: %v", err)
 			}
 			got, err := events.Decode(m.Header, m.Data)
-			if err != nil || got.Key != ev.Key || got.Seq != 12 || got.BucketSeq != 5 {
+			if err != nil || got.Key != ev.Key || got.Seq != 12 || got.BucketSeq != 5 || got.Origin != "function:thumb" {
 				t.Errorf("Decode = %+v, %v", got, err)
 			}
 		})
@@ -87,6 +88,9 @@ func TestEncode(t *testing.T) {
 	m := (&encoder{prefix: "p", cloudEvents: true}).encode(&bev)
 	if _, ok := m.Header["Ossflow-Version-Id"]; ok {
 		t.Error("Ossflow-Version-Id set for an unversioned event")
+	}
+	if _, ok := m.Header["Ossflow-Origin"]; ok {
+		t.Error("Ossflow-Origin set for a client write")
 	}
 	if _, ok := m.Header["ce-subject"]; ok {
 		t.Error("ce-subject set for a bucket event")

@@ -27,6 +27,9 @@ type Event struct {
 	Bucket    string
 	Key       string
 	VersionID string
+	// Origin is what made the write ("" for clients, "lifecycle",
+	// "function:<name>"), from [HeaderOrigin].
+	Origin string
 	// StreamSeq is the message's JetStream stream sequence (0 when
 	// unknown), usable as a resume point for [TailOptions]-style replays.
 	StreamSeq uint64
@@ -52,6 +55,7 @@ func Decode(h nats.Header, data []byte) (Event, error) {
 		Name:      oss.EventName(h.Get(HeaderEventName)),
 		Bucket:    h.Get(HeaderBucket),
 		VersionID: h.Get(HeaderVersionID),
+		Origin:    h.Get(HeaderOrigin),
 		Record:    rec,
 		Data:      data,
 	}

@@ -39,6 +39,10 @@ const (
 	HeaderBucketSeq = "Ossflow-Bucket-Seq"
 	// HeaderVersionID is the object version id, absent when unversioned.
 	HeaderVersionID = "Ossflow-Version-Id"
+	// HeaderOrigin names what made the write when it was not a client
+	// ("lifecycle", "function:<name>"); absent for client writes. Function
+	// dispatch uses it as a loop guard.
+	HeaderOrigin = "Ossflow-Origin"
 )
 
 // Subject returns the subject an event is published on:
