@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,4 +82,41 @@ func blobNames(t *testing.T, dir string) []string {
 		}
 	}
 	return names
+}
+
+// An object of more parts than the reader opens eagerly reads whole and by
+// range.
+func TestManyPartsLazyOpen(t *testing.T) {
+	e := newEnv(t, Options{InlineThreshold: 1024})
+	e.bucket("bkt")
+	u, err := e.s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: "bkt", Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	const parts = eagerOpens + 6
+	for n := 1; n <= parts; n++ {
+		data := bytes.Repeat([]byte{byte(n)}, 100<<10)
+		all = append(all, data...)
+		if _, err := e.s.UploadPart(bg, oss.UploadPartInput{Bucket: "bkt", Key: "k", UploadID: u.UploadID, PartNumber: n, Size: int64(len(data))}, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.CompleteMultipartUpload(bg, oss.CompleteMultipartInput{Bucket: "bkt", Key: "k", UploadID: u.UploadID, CompleteAll: true}); err != nil {
+		t.Fatal(err)
+	}
+	got, info := e.get("bkt", "k", "")
+	if !bytes.Equal(got, all) || info.PartsCount != parts {
+		t.Fatal("whole read")
+	}
+	start := int64(eagerOpens-1)*100<<10 + 5
+	out, err := e.s.GetObject(bg, oss.GetObjectInput{Bucket: "bkt", Key: "k", Range: &oss.RangeSpec{Start: start, End: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil || !bytes.Equal(b, all[start:]) {
+		t.Fatalf("range read: %v", err)
+	}
 }

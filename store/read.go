@@ -145,11 +145,19 @@ const maxReadRetries = 16
 
 // GetObject opens an object (version) for reading. The body reads a
 // consistent version even if the key is overwritten meanwhile.
+//
+// When the object was found but is not served — NotModified,
+// PreconditionFailed, InvalidRange, or a delete marker (NoSuchKey) — the
+// error comes with an output whose Info describes it (for the ETag and
+// Last-Modified of a 304, or x-oss-delete-marker) and whose Body is nil.
 func (s *Store) GetObject(ctx context.Context, in oss.GetObjectInput) (*oss.GetObjectOutput, error) {
 	const op = "GetObject"
 	for attempt := 0; ; attempt++ {
 		rs, err := s.resolveRead(op, &in)
 		if err != nil {
+			if rs.info.Key != "" {
+				return &oss.GetObjectOutput{Info: rs.info}, err
+			}
 			return nil, err
 		}
 		start, length := int64(0), rs.data.Size
@@ -167,7 +175,9 @@ func (s *Store) GetObject(ctx context.Context, in oss.GetObjectInput) (*oss.GetO
 	}
 }
 
-// HeadObject is GetObject without the body.
+// HeadObject is GetObject without the body; like GetObject it returns the
+// object's info along with NotModified, PreconditionFailed, InvalidRange and
+// a delete marker's NoSuchKey.
 func (s *Store) HeadObject(ctx context.Context, in oss.GetObjectInput) (oss.ObjectInfo, error) {
 	rs, err := s.resolveRead("HeadObject", &in)
 	return rs.info, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -104,4 +105,44 @@ func normalize(r *record) *record {
 		c.Checksums = nil
 	}
 	return &c
+}
+
+// BenchmarkRecordCodec compares the record encoding with JSON, to justify
+// the hand-rolled format (records are decoded once per listed entry).
+func BenchmarkRecordCodec(b *testing.B) {
+	r := sampleRecord()
+	r.Extents = r.Extents[:1]
+	bin := encodeRecord(r)
+	js, _ := json.Marshal(r)
+	b.Run("binary/encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			encodeRecord(r)
+		}
+	})
+	b.Run("binary/decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out record
+			if err := decodeInto(&out, bin, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json/encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			json.Marshal(r)
+		}
+	})
+	b.Run("json/decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out record
+			if err := json.Unmarshal(js, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Logf("sizes: binary %d bytes, JSON %d bytes", len(bin), len(js))
 }

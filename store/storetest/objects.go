@@ -150,6 +150,18 @@ func testGetErrors(t *T) {
 		{"unknown version", oss.GetObjectInput{Bucket: "bkt", Key: "exists", VersionID: "zzz"}, oss.NoSuchVersion},
 		{"null version of unversioned", oss.GetObjectInput{Bucket: "bkt", Key: "exists", VersionID: "null"}, oss.InternalError},
 	}
+	// A 304 needs the object's ETag and Last-Modified: they come with the
+	// error.
+	out, err := t.E.GetObject(t.ctx, oss.GetObjectInput{Bucket: "bkt", Key: "exists", Conditions: oss.Conditions{IfNoneMatch: info.ETag}})
+	t.Code(err, oss.NotModified)
+	if out == nil || out.Info.ETag != info.ETag || !out.Info.LastModified.Equal(info.LastModified) || out.Body != nil {
+		t.Fatalf("304 output %+v", out)
+	}
+	hi, err := t.E.HeadObject(t.ctx, oss.GetObjectInput{Bucket: "bkt", Key: "exists", Conditions: oss.Conditions{IfNoneMatch: info.ETag}})
+	t.Code(err, oss.NotModified)
+	if hi.ETag != info.ETag {
+		t.Fatalf("304 head info %+v", hi)
+	}
 	for _, tt := range tests {
 		_, _, err := t.TryGet(tt.in)
 		if oss.CodeOf(err) != tt.code || (tt.code != oss.InternalError) != (err != nil) {

@@ -99,8 +99,11 @@ func testVersioningEnabled(t *T) {
 	if !hi.DeleteMarker || hi.VersionID != d.DeleteMarkerVersionID {
 		t.Fatalf("head of a delete marker %+v", hi)
 	}
-	_, _, err = t.TryGet(oss.GetObjectInput{Bucket: "bkt", Key: "k", VersionID: d.DeleteMarkerVersionID})
+	gout, err := t.E.GetObject(t.ctx, oss.GetObjectInput{Bucket: "bkt", Key: "k", VersionID: d.DeleteMarkerVersionID})
 	t.Code(err, oss.NoSuchKey)
+	if gout == nil || !gout.Info.DeleteMarker || gout.Info.VersionID != d.DeleteMarkerVersionID {
+		t.Fatalf("get of a delete marker version %+v", gout)
+	}
 	lo, _ := t.E.ListObjects(t.ctx, oss.ListObjectsInput{Bucket: "bkt"})
 	if len(lo.Objects) != 0 {
 		t.Fatalf("deleted key listed %+v", lo.Objects)
