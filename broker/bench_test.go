@@ -107,7 +107,7 @@ func benchStoreBroker(b *testing.B, relay bool) (*store.Store, *Broker) {
 		cfg.SyncInterval, _ = time.ParseDuration(v)
 	}
 	if relay {
-		cfg.Outbox, cfg.OutboxStats = st, storeStats(st)
+		cfg.Outbox, cfg.OutboxStats = &countingOutbox{Outbox: st}, storeStats(st)
 	}
 	br, err := Start(context.Background(), cfg)
 	if err != nil {
@@ -121,6 +121,23 @@ func benchStoreBroker(b *testing.B, relay bool) (*store.Store, *Broker) {
 		b.Fatal(err)
 	}
 	return st, br
+}
+
+// countingOutbox counts reads and the events they returned.
+type countingOutbox struct {
+	Outbox
+	reads, events atomic.Int64
+}
+
+func (o *countingOutbox) OutboxRead(ctx context.Context, after uint64, max int) ([]oss.Event, error) {
+	evs, err := o.Outbox.OutboxRead(ctx, after, max)
+	o.reads.Add(1)
+	o.events.Add(int64(len(evs)))
+	return evs, err
+}
+
+func (o *countingOutbox) perRead() float64 {
+	return float64(o.events.Load()) / float64(max(o.reads.Load(), 1))
 }
 
 // BenchmarkEventLatencyLowLoad: one PUT at a time; the next PUT waits for
@@ -229,6 +246,7 @@ func BenchmarkPutThroughputEventCost(b *testing.B) {
 	const writers = 32
 	// run returns PUTs/s and the process CPU time per PUT, the relay's
 	// publishing included (it is awaited before the CPU clock stops).
+	var perRead []float64
 	run := func(relay bool, n int) (rate, cpuPerPut float64) {
 		st, br := benchStoreBroker(b, relay)
 		ctx := context.Background()
@@ -260,6 +278,9 @@ func BenchmarkPutThroughputEventCost(b *testing.B) {
 				time.Sleep(time.Millisecond)
 			}
 		}
+		if relay {
+			perRead = append(perRead, br.cfg.Outbox.(*countingOutbox).perRead())
+		}
 		return rate, (processCPU() - cpu0).Seconds() * 1e6 / float64(n)
 	}
 	n := max(b.N, 2000)
@@ -288,6 +309,7 @@ func BenchmarkPutThroughputEventCost(b *testing.B) {
 	b.ReportMetric(cb, "cpu-µs/put-baseline")
 	b.ReportMetric(cw-cb, "cpu-µs/event")
 	b.ReportMetric(100*(cw-cb)/cb, "cpu-cost-%")
+	b.ReportMetric(mean(perRead), "events/read")
 }
 
 // processCPU is the CPU time (user + system) this process has used.

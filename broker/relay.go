@@ -515,7 +515,7 @@ func (r *relay) removeLoop(ctx context.Context) {
 	hold := r.cfg.DurabilityHold
 	// Marks closer than coalesce share one; the hold is lengthened by as
 	// much so no entry is removed early.
-	coalesce := max(hold/32, time.Millisecond)
+	coalesce := max(hold/8, time.Millisecond)
 	if hold > 0 {
 		hold += coalesce
 	}
