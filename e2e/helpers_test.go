@@ -30,9 +30,9 @@ const region = "cn-hangzhou"
 // clock is the server's clock: real time plus an offset tests move.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) Now() time.Time         { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) set(d time.Duration)    { c.offset.Store(int64(d)) }
-func (c *clock) reset()                 { c.offset.Store(0) }
+func (c *clock) Now() time.Time      { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) set(d time.Duration) { c.offset.Store(int64(d)) }
+func (c *clock) reset()              { c.offset.Store(0) }
 
 // env is a running server with a root client.
 type env struct {
@@ -238,3 +238,32 @@ func multipartForm(t *testing.T, fields []formField, filename string, file []byt
 }
 
 var _ = context.Background
+
+// multipartFormTrailing builds a form whose file is followed by another
+// field (which PostObject refuses).
+func multipartFormTrailing(t *testing.T, fields []formField, file []byte, after formField) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		must(t, mw.WriteField(f.name, f.value))
+	}
+	w, err := mw.CreateFormFile("file", "f")
+	must(t, err)
+	_, _ = w.Write(file)
+	must(t, mw.WriteField(after.name, after.value))
+	must(t, mw.Close())
+	return mw.FormDataContentType(), buf.Bytes()
+}
+
+// multipartFormNoFile builds a form without a file.
+func multipartFormNoFile(t *testing.T, fields []formField) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		must(t, mw.WriteField(f.name, f.value))
+	}
+	must(t, mw.Close())
+	return mw.FormDataContentType(), buf.Bytes()
+}
