@@ -473,7 +473,7 @@ func TestImageOSSSDKV1(t *testing.T) {
 	wantShape(t, body, "jpeg", 30, -1)
 }
 
-// anonGet is an unsigned request.
+// anonDo sends an unsigned request.
 func anonDo(t *testing.T, s *imageServer, method, url string, body io.Reader) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
