@@ -71,7 +71,13 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("OPENFAIL", err)
 		os.Exit(2)
 	}
-	if _, err := s.CreateBucket(bg, oss.Bucket{Name: "crash"}); err != nil {
+	for _, b := range []string{"crash", "crashv"} {
+		if _, err := s.CreateBucket(bg, oss.Bucket{Name: b}); err != nil {
+			fmt.Println("BUCKETFAIL", err)
+			os.Exit(2)
+		}
+	}
+	if err := s.PutBucketVersioning(bg, "crashv", oss.VersioningEnabled); err != nil {
 		fmt.Println("BUCKETFAIL", err)
 		os.Exit(2)
 	}
@@ -92,6 +98,25 @@ func TestCrashChild(t *testing.T) {
 			lengths := map[string]int64{} // appendable objects: current length, -1 = not appendable
 			crcs := map[string]uint64{}
 			for id := 0; ; id++ {
+				if r.IntN(4) == 0 { // the versioned bucket: puts and delete markers
+					key := fmt.Sprintf("v%d/k%d", w, r.IntN(crashKeys))
+					if r.IntN(10) < 7 {
+						data := crashData(seed, w, id)
+						say("B %d %d vput %s %d %d 0", w, id, key, checksum.CRC64(data), len(data))
+						if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crashv", Key: key, Size: int64(len(data))}, bytes.NewReader(data)); err != nil {
+							say("ERR %v", err)
+							os.Exit(3)
+						}
+					} else {
+						say("B %d %d vdel %s 0 0 0", w, id, key)
+						if _, err := s.DeleteObject(bg, oss.DeleteObjectInput{Bucket: "crashv", Key: key}); err != nil {
+							say("ERR %v", err)
+							os.Exit(3)
+						}
+					}
+					say("A %d %d", w, id)
+					continue
+				}
 				key := fmt.Sprintf("w%d/k%d", w, r.IntN(crashKeys))
 				switch p := r.IntN(10); {
 				case p < 6:
@@ -276,8 +301,10 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 		t.Fatal(err)
 	}
 	evByKey := map[string][]oss.Event{}
+	bucketSeq := map[string]uint64{}
 	for i, ev := range evs {
-		if ev.Seq != uint64(i+1) || ev.BucketSeq != uint64(i+1) {
+		bucketSeq[ev.Bucket]++
+		if ev.Seq != uint64(i+1) || ev.BucketSeq != bucketSeq[ev.Bucket] {
 			t.Fatalf("event %d has Seq %d BucketSeq %d", i, ev.Seq, ev.BucketSeq)
 		}
 		if ev.Key != "" {
@@ -376,6 +403,7 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 			}
 		}
 	}
+	fileExtents += checkVersionedCrash(t, s, byKey, evByKey)
 	// Parts of uploads interrupted by the kill keep their data.
 	lu, err := s.ListMultipartUploads(bg, oss.ListUploadsInput{Bucket: "crash"})
 	if err != nil {
@@ -427,4 +455,74 @@ func crashEvents(op *crashOp) []oss.EventName {
 		return []oss.EventName{eventInitiateMultipart, eventUploadPart, eventUploadPart, oss.ObjectCreatedCompleteMultipart}
 	}
 	return []oss.EventName{oss.ObjectRemovedDelete}
+}
+
+// checkVersionedCrash checks the versioned bucket after the kill: each
+// key's versions (newest first) are exactly those of its committed puts and
+// deletes (delete markers), each version reads back whole, and each has
+// one event. It returns the number of versions stored in blob files.
+func checkVersionedCrash(t *testing.T, s *Store, byKey map[string][]*crashOp, evByKey map[string][]oss.Event) int {
+	files := 0
+	for w := 0; w < crashWorkers; w++ {
+		for k := 0; k < crashKeys; k++ {
+			key := fmt.Sprintf("v%d/k%d", w, k)
+			var committed []*crashOp
+			var pending *crashOp
+			for _, op := range byKey[key] {
+				if op.acked {
+					committed = append(committed, op)
+				} else {
+					pending = op
+				}
+			}
+			out, err := s.ListObjectVersions(bg, oss.ListVersionsInput{Bucket: "crashv", Prefix: key, MaxKeys: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var vs []oss.ObjectInfo
+			for _, v := range out.Versions {
+				if v.Key == key {
+					vs = append(vs, v)
+				}
+			}
+			if pending != nil && len(vs) == len(committed)+1 {
+				committed = append(committed, pending)
+			}
+			if len(vs) != len(committed) {
+				t.Fatalf("%s: %d versions for %d committed ops (pending %v)", key, len(vs), len(committed), pending != nil)
+			}
+			for i, v := range vs {
+				op := committed[len(committed)-1-i]
+				if v.DeleteMarker != (op.kind == "vdel") || v.IsLatest != (i == 0) {
+					t.Fatalf("%s: version %d is %+v for op %+v", key, i, v, op)
+				}
+				if v.DeleteMarker {
+					continue
+				}
+				gout, err := s.GetObject(bg, oss.GetObjectInput{Bucket: "crashv", Key: key, VersionID: v.VersionID})
+				if err != nil {
+					t.Fatalf("%s@%s: %v", key, v.VersionID, err)
+				}
+				data, err := io.ReadAll(gout.Body)
+				gout.Body.Close()
+				if err != nil || checksum.CRC64(data) != op.crc || int64(len(data)) != op.size || gout.Info.CRC64 != op.crc {
+					t.Fatalf("%s@%s: data does not match its put", key, v.VersionID)
+				}
+				if op.size > DefaultInlineThreshold {
+					files++
+				}
+			}
+			kevs := evByKey[key]
+			if len(kevs) != len(committed) {
+				t.Fatalf("%s: %d events for %d committed ops", key, len(kevs), len(committed))
+			}
+			for i, op := range committed {
+				want := map[string]oss.EventName{"vput": oss.ObjectCreatedPut, "vdel": oss.ObjectRemovedDelete}[op.kind]
+				if kevs[i].Name != want || kevs[i].VersionID != vs[len(vs)-1-i].VersionID {
+					t.Fatalf("%s: event %d is %s@%s, want %s@%s", key, i, kevs[i].Name, kevs[i].VersionID, want, vs[len(vs)-1-i].VersionID)
+				}
+			}
+		}
+	}
+	return files
 }
