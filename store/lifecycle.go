@@ -169,6 +169,9 @@ func compileRules(op string, cfg oss.LifecycleConfiguration) ([]rule, error) {
 			if err != nil {
 				return nil, err
 			}
+			if tr.IsAccessTime != nil && *tr.IsAccessTime {
+				return nil, oss.E(op, oss.NotImplemented, "Transitions by last access time are not supported: ossflow does not track access times.")
+			}
 			sc := oss.StorageClass(tr.StorageClass)
 			if !w.ok || !sc.Valid() || sc == oss.StorageStandard {
 				return nil, invalidArg(op, "Transition", tr.StorageClass, "A transition needs Days or CreatedBeforeDate and a storage class colder than Standard.")

@@ -300,8 +300,9 @@ func (s *Store) loadCounters(bucket string) (bucketCounters, error) {
 	return decodeCounters(v)
 }
 
-// Close waits for background work and closes the metadata DB. In-flight
-// operations must have returned.
+// Close waits for background work and closes the metadata DB. It must not
+// run concurrently with other methods (drain requests first); bodies
+// returned by GetObject stay readable after Close.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil

@@ -59,6 +59,7 @@ func testLifecycleValidation(t *T) {
 			Transitions: []oss.LifecycleTransition{{Days: days(30), StorageClass: "IA"}, {Days: days(10), StorageClass: "Archive"}}}), oss.InvalidArgument},
 		{"mixed terms", lc(oss.LifecycleRule{Status: "Enabled", Expiration: &oss.LifecycleExpiration{CreatedBeforeDate: "2030-01-01T00:00:00.000Z"},
 			Transitions: []oss.LifecycleTransition{{Days: days(10), StorageClass: "IA"}}}), oss.InvalidArgument},
+		{"access time", lc(oss.LifecycleRule{Status: "Enabled", Transitions: []oss.LifecycleTransition{{Days: days(1), StorageClass: "IA", IsAccessTime: yes()}}}), oss.NotImplemented},
 		{"abort without time", lc(oss.LifecycleRule{Status: "Enabled", AbortMultipartUpload: &oss.LifecycleAbortMultipart{}}), oss.InvalidArgument},
 		{"noncurrent zero", lc(oss.LifecycleRule{Status: "Enabled", NoncurrentVersionExpiration: &oss.LifecycleNoncurrentExpiration{}}), oss.InvalidArgument},
 		{"not prefix outside", lc(oss.LifecycleRule{Prefix: "logs/", Status: "Enabled", Expiration: exp, Filter: &oss.LifecycleFilter{Not: &oss.LifecycleNot{Prefix: "data/"}}}), oss.InvalidArgument},
