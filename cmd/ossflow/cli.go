@@ -48,6 +48,7 @@ func commands() map[string]*command {
 		serverCommand(),
 		mbCommand(), rbCommand(), lsCommand(), cpCommand(), rmCommand(),
 		statCommand(), catCommand(), presignCommand(),
+		adminCommand(),
 	} {
 		m[c.name] = c
 	}

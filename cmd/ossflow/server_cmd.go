@@ -55,6 +55,7 @@ type serverFlags struct {
 	addr, data, region, pyroscope, logLevel string
 	domains                                 listFlag
 	shutdownTimeout, lifecycleInterval      time.Duration
+	blockPublicAccess                       bool
 }
 
 func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
@@ -67,6 +68,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.StringVar(&sf.logLevel, "log-level", envOr(e, envLogLevel, "info"), "debug, info, warn or error (env "+envLogLevel+")")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for in-flight requests on shutdown")
 	fs.DurationVar(&sf.lifecycleInterval, "lifecycle-interval", server.DefaultLifecycleInterval, "how often lifecycle rules run; negative disables")
+	fs.BoolVar(&sf.blockPublicAccess, "block-public-access", e.getenv(envBlockPublicAccess) == "true", "ignore public ACLs and public bucket policies on every bucket (env "+envBlockPublicAccess+"=true)")
 	return sf
 }
 
@@ -87,6 +89,7 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 		PyroscopeURL:      sf.pyroscope,
 		ShutdownTimeout:   sf.shutdownTimeout,
 		LifecycleInterval: sf.lifecycleInterval,
+		BlockPublicAccess: sf.blockPublicAccess,
 	}
 	return cfg, level, nil
 }
