@@ -30,7 +30,7 @@ func TestLifecycleInjectedClock(t *testing.T) {
 	}
 	evs := e.events()
 	last := evs[len(evs)-1]
-	if last.Key != "old" || last.Name != oss.ObjectRemovedDelete || !last.Time.Equal(at.UTC()) {
+	if last.Key != "old" || last.Name != oss.ObjectRemovedDelete || !last.Time.Equal(at.UTC()) || last.Origin != "lifecycle" {
 		t.Fatalf("event %+v", last)
 	}
 	checkInvariants(t, e)

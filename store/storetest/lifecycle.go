@@ -143,6 +143,11 @@ func testLifecycleExpiration(t *T) {
 	if names := t.EventNames("logs/a"); len(names) != 2 || names[1] != oss.ObjectRemovedDelete {
 		t.Fatalf("events %v", names)
 	}
+	for _, ev := range t.Events() {
+		if want := map[bool]string{true: "lifecycle", false: ""}[ev.Name == oss.ObjectRemovedDelete]; ev.Origin != want {
+			t.Fatalf("event %s of %s has origin %q, want %q", ev.Name, ev.Key, ev.Origin, want)
+		}
+	}
 	// CreatedBeforeDate: everything created before the date.
 	tomorrow := now.UTC().Truncate(24 * time.Hour).Add(48 * time.Hour).Format("2006-01-02T15:04:05.000Z")
 	if err := t.E.PutBucketLifecycle(t.ctx, "bkt", lc(oss.LifecycleRule{Prefix: "data/", Status: "Enabled", Expiration: &oss.LifecycleExpiration{CreatedBeforeDate: tomorrow}})); err != nil {
