@@ -10,7 +10,7 @@ import (
 // appendPayload appends the message body of an event, {"events":[r]},
 // byte for byte as json.Marshal(oss.EventEnvelope{Events: []oss.EventRecord{*r}})
 // writes it, without reflection: it is on the relay's per-event path
-// (~5x faster than encoding/json here). TestAppendPayloadMatchesJSON
+// (~3x faster than encoding/json, no allocation). TestAppendPayloadMatchesJSON
 // fails when oss.EventRecord gains a field this function does not write.
 func appendPayload(b []byte, r *oss.EventRecord) []byte {
 	b = append(b, `{"events":[{"eventName":`...)
