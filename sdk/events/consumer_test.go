@@ -115,7 +115,7 @@ func TestConsumeFiltersAcksAndRedelivers(t *testing.T) {
 		NakDelay: 20 * time.Millisecond,
 		// Events pulled by a stopped consumer come back after AckWait.
 		AckWait: time.Second,
-		OnError:  func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
+		OnError: func(err error) { errMu.Lock(); errs = append(errs, err); errMu.Unlock() },
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
