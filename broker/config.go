@@ -92,7 +92,9 @@ type Config struct {
 	// acknowledged but not yet fsynced survives a power loss (the relay
 	// republishes it after the restart; duplicates are dropped). Default:
 	// 2 x SyncInterval with Replicas 1, none with Replicas >= 3 (a quorum of
-	// servers holds the event). A negative value means none.
+	// servers holds the event). A negative value means none. Held entries
+	// count against the engine's OutboxLimit: size that well above the
+	// peak event rate times the hold (e.g. 20k events/s x 2 s = 40k).
 	DurabilityHold time.Duration
 
 	// CloudEvents adds CloudEvents 1.0 binary-mode headers (ce-id,
