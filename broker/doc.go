@@ -54,6 +54,7 @@
 //	Ossflow-Seq          global outbox position (dense, commit order)
 //	Ossflow-Bucket-Seq   per-bucket sequence
 //	Ossflow-Version-Id   version id, when versioned
+//	Ossflow-Origin       what made the write when not a client ("lifecycle", "function:<name>")
 //
 // With Config.CloudEvents the message is also a CloudEvents 1.0
 // binary-mode event: ce-specversion, ce-id (event ID), ce-source (the
