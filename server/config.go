@@ -43,6 +43,10 @@ type Config struct {
 	// PUT /?publicAccessBlock).
 	BlockPublicAccess bool
 
+	// Events configures the event plane (embedded NATS JetStream by
+	// default).
+	Events EventsConfig
+
 	// PyroscopeURL, when set, enables continuous profiling to that server.
 	PyroscopeURL string
 

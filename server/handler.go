@@ -20,6 +20,7 @@ type rootHandler struct {
 	api      http.Handler
 	metrics  http.Handler
 	domains  []string
+	mounts   []mount // management endpoints under "/-/", added before serving
 	inFlight atomic.Int64
 	gauge    prometheus.Gauge
 }
@@ -35,7 +36,27 @@ func newRootHandler(api, metrics http.Handler, domains []string, gauge prometheu
 	return h
 }
 
+// mount is a handler for a path prefix under "/-/": no bucket name starts
+// with '-', so these never shadow the API.
+type mount struct {
+	prefix  string
+	handler http.Handler
+}
+
+// mount adds a management endpoint. It must be called before serving.
+func (h *rootHandler) mount(prefix string, hd http.Handler) {
+	h.mounts = append(h.mounts, mount{prefix, hd})
+}
+
 func (h *rootHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/-/") && !h.virtualHosted(r.Host) {
+		for _, m := range h.mounts {
+			if strings.HasPrefix(r.URL.Path, m.prefix) {
+				m.handler.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
 	if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
 		r.URL.RawQuery == "" && !h.virtualHosted(r.Host) {
 		h.metrics.ServeHTTP(w, r)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ossflow/ossflow/access"
 	"github.com/ossflow/ossflow/auth"
+	"github.com/ossflow/ossflow/broker"
 	"github.com/ossflow/ossflow/httpapi"
 	"github.com/ossflow/ossflow/monitor"
 	"github.com/ossflow/ossflow/oss"
@@ -33,6 +34,7 @@ type Server struct {
 	creds     Credentials
 	generated bool
 	dir       *access.Directory
+	events    *broker.Broker // nil when disabled or not started
 	handler   http.Handler
 	root      *rootHandler
 	httpSrv   *http.Server
@@ -90,6 +92,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Region: cfg.Region,
 		Owner:  oss.Owner{ID: s.dir.AccountUID(), DisplayName: s.dir.AccountUID()},
 		Now:    cfg.Now,
+		// Past the bound writes fail (503) rather than lose their event.
+		OutboxLimit: cfg.Events.outboxLimit(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: open store: %w", err)
@@ -171,10 +175,18 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
+	if err := s.startEvents(ctx); err != nil {
+		_ = stop()
+		return err
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
 		_ = stop()
+		if s.events != nil {
+			_ = s.events.Close()
+			s.events = nil
+		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
 	s.started = true
@@ -288,6 +300,11 @@ func (s *Server) shutdown(ctx context.Context) error {
 		}
 		if err := s.stopProfiler(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if s.events != nil { // before the store: the relay reads its outbox
+		if err := s.events.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("server: close event plane: %w", err))
 		}
 	}
 	if err := s.store.Close(); err != nil {

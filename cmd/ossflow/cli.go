@@ -49,6 +49,7 @@ func commands() map[string]*command {
 		mbCommand(), rbCommand(), lsCommand(), cpCommand(), rmCommand(),
 		statCommand(), catCommand(), presignCommand(),
 		adminCommand(),
+		eventsCommand(),
 	} {
 		m[c.name] = c
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,19 @@ const (
 	envDomains   = "OSSFLOW_DOMAINS"
 	envPyroscope = "OSSFLOW_PYROSCOPE_URL"
 	envLogLevel  = "OSSFLOW_LOG_LEVEL"
+
+	envNATS         = "OSSFLOW_NATS"
+	envNATSCreds    = "OSSFLOW_NATS_CREDS"
+	envNATSUser     = "OSSFLOW_NATS_USER"
+	envNATSPassword = "OSSFLOW_NATS_PASSWORD" // environment only: flags are visible to other users
+	envNATSToken    = "OSSFLOW_NATS_TOKEN"    // environment only
+	envNATSCA       = "OSSFLOW_NATS_TLS_CA"
+	envNATSCert     = "OSSFLOW_NATS_TLS_CERT"
+	envNATSKey      = "OSSFLOW_NATS_TLS_KEY"
+	envNATSPort     = "OSSFLOW_NATS_PORT"
+	envReplicas     = "OSSFLOW_STREAM_REPLICAS"
+	envCloudEvents  = "OSSFLOW_CLOUDEVENTS"
+	envOutboxLimit  = "OSSFLOW_OUTBOX_LIMIT"
 )
 
 // listFlag is a repeatable flag whose values may also be comma lists. Its
@@ -56,6 +70,26 @@ type serverFlags struct {
 	domains                                 listFlag
 	shutdownTimeout, lifecycleInterval      time.Duration
 	blockPublicAccess                       bool
+
+	nats                            listFlag
+	natsCreds, natsUser             string
+	natsCA, natsCert, natsKey       string
+	natsPort, replicas, outboxLimit int
+	cloudEvents, noEvents           bool
+	envErr                          error // a malformed integer environment variable
+}
+
+// envInt is the integer in environment variable name, or def.
+func envInt(e *env, name string, def int) (int, error) {
+	v := e.getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, usagef("%s: %v", name, err)
+	}
+	return n, nil
 }
 
 func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
@@ -69,12 +103,35 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for in-flight requests on shutdown")
 	fs.DurationVar(&sf.lifecycleInterval, "lifecycle-interval", server.DefaultLifecycleInterval, "how often lifecycle rules run; negative disables")
 	fs.BoolVar(&sf.blockPublicAccess, "block-public-access", e.getenv(envBlockPublicAccess) == "true", "ignore public ACLs and public bucket policies on every bucket (env "+envBlockPublicAccess+"=true)")
+
+	sf.nats = listFlag{values: splitList(e.getenv(envNATS))}
+	fs.Var(&sf.nats, "nats", "external NATS server URLs (nats://host:4222,...) instead of the embedded server (env "+envNATS+")")
+	fs.StringVar(&sf.natsCreds, "nats-creds", envOr(e, envNATSCreds, ""), "NATS .creds file (env "+envNATSCreds+"); a password or token comes from "+envNATSPassword+" / "+envNATSToken)
+	fs.StringVar(&sf.natsUser, "nats-user", envOr(e, envNATSUser, ""), "NATS user name (env "+envNATSUser+")")
+	fs.StringVar(&sf.natsCA, "nats-tls-ca", envOr(e, envNATSCA, ""), "PEM CA bundle for NATS TLS (env "+envNATSCA+")")
+	fs.StringVar(&sf.natsCert, "nats-tls-cert", envOr(e, envNATSCert, ""), "PEM client certificate for NATS TLS (env "+envNATSCert+")")
+	fs.StringVar(&sf.natsKey, "nats-tls-key", envOr(e, envNATSKey, ""), "PEM client key for NATS TLS (env "+envNATSKey+")")
+	intDefault := func(name string, def int) int {
+		n, err := envInt(e, name, def)
+		if err != nil && sf.envErr == nil {
+			sf.envErr = err
+		}
+		return n
+	}
+	fs.IntVar(&sf.natsPort, "nats-port", intDefault(envNATSPort, 0), "loopback port of the embedded NATS server for workers; 0 = random, -1 = none (env "+envNATSPort+")")
+	fs.IntVar(&sf.replicas, "stream-replicas", intDefault(envReplicas, 0), "replicas of the events stream: 1 embedded (default), 3 on a cluster (env "+envReplicas+")")
+	fs.IntVar(&sf.outboxLimit, "outbox-limit", intDefault(envOutboxLimit, server.DefaultOutboxLimit), "events the outbox may hold while NATS is away; past it writes fail with 503 SlowDown (env "+envOutboxLimit+")")
+	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
+	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
 	return sf
 }
 
 // config builds the server configuration; credentials come from the
 // environment only (never from flags, which other users can see).
 func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
+	if sf.envErr != nil {
+		return server.Config{}, 0, sf.envErr
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(sf.logLevel)); err != nil {
 		return server.Config{}, 0, usagef("--log-level: %v", err)
@@ -90,6 +147,21 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 		ShutdownTimeout:   sf.shutdownTimeout,
 		LifecycleInterval: sf.lifecycleInterval,
 		BlockPublicAccess: sf.blockPublicAccess,
+		Events: server.EventsConfig{
+			Disabled:            sf.noEvents,
+			NATSURLs:            sf.nats.values,
+			NATSCredentialsFile: sf.natsCreds,
+			NATSUser:            sf.natsUser,
+			NATSPassword:        e.getenv(envNATSPassword),
+			NATSToken:           e.getenv(envNATSToken),
+			NATSRootCA:          sf.natsCA,
+			NATSCert:            sf.natsCert,
+			NATSKey:             sf.natsKey,
+			NATSPort:            sf.natsPort,
+			Replicas:            sf.replicas,
+			CloudEvents:         sf.cloudEvents,
+			OutboxLimit:         sf.outboxLimit,
+		},
 	}
 	return cfg, level, nil
 }
