@@ -70,7 +70,7 @@
 // ID, chaining each message to its predecessor with
 // Nats-Expected-Last-Msg-Id so that the stream can never hold the events
 // out of order or with a gap. An outbox entry is removed only after its
-// PubAck and a durability hold (see DESIGN-broker.md). Any error stops the
+// PubAck and a durability hold (see DESIGN.md, "Event plane"). Any error stops the
 // batch; the relay backs off (exponentially, capped), re-reads the
 // stream's last event and resumes after it. Consequences:
 //
