@@ -279,11 +279,7 @@ func (s *Store) ListMultipartUploads(ctx context.Context, in oss.ListUploadsInpu
 					out.CommonPrefixes = append(out.CommonPrefixes, cp)
 					out.NextKeyMarker, out.NextUploadIDMarker = cp, ""
 				}
-				end := prefixEnd(append(append([]byte(nil), space...), cp...))
-				if end == nil {
-					break
-				}
-				ok = it.SeekGE(end)
+				ok = skipSubtree(it, append(append([]byte(nil), space...), cp...))
 				continue
 			}
 		}
