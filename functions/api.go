@@ -117,7 +117,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 			case runtime.InputTooLarge:
 				status = http.StatusRequestEntityTooLarge
 			}
-			ae = &apiError{status: status, code: "FunctionFailed", msg: err.Error(), kind: re.Kind.String()}
+			ae = &apiError{status: status, code: "FunctionFailed", msg: err.Error(), kind: KindName(re.Kind)}
 		} else {
 			ae = errorf(http.StatusInternalServerError, "InternalError", "%s", err.Error())
 		}

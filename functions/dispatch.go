@@ -500,7 +500,7 @@ func (d *Dispatcher) deadLetter(m jetstream.Msg, ev events.Event, l *Loaded, cau
 	}
 	msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
 	h.Set(HeaderError, msg)
-	h.Set(HeaderErrorKind, runtime.KindOf(cause).String())
+	h.Set(HeaderErrorKind, KindName(runtime.KindOf(cause)))
 	h.Set(HeaderVersion, strconv.Itoa(l.Version))
 	h.Set(HeaderDelivered, strconv.Itoa(delivered))
 	h.Set(HeaderSubject, m.Subject())
@@ -516,7 +516,7 @@ func (d *Dispatcher) deadLetter(m jetstream.Msg, ev events.Event, l *Loaded, cau
 	}
 	d.cfg.Host.record(&fnapi.Record{Type: fnapi.RecordDeadLetter, Time: time.Now().UTC(), Function: l.Name, Version: l.Version,
 		EventID: ev.ID, EventName: string(ev.Name), Bucket: ev.Bucket, Key: ev.Key, Delivery: delivered,
-		Result: "moved to " + DLQStream, ErrorKind: runtime.KindOf(cause).String(), Error: msg})
+		Result: "moved to " + DLQStream, ErrorKind: KindName(runtime.KindOf(cause)), Error: msg})
 	return nil
 }
 
@@ -626,7 +626,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, host *Host, name, id st
 		_, err := host.Invoke(ctx, l, lt.data, inv)
 		o := fnapi.ReplayOutcome{EventID: lt.ev.ID, Seq: lt.seq, OK: err == nil}
 		if err != nil {
-			o.ErrorKind, o.Error = runtime.KindOf(err).String(), err.Error()
+			o.ErrorKind, o.Error = KindName(runtime.KindOf(err)), err.Error()
 			res.Failed++
 		} else {
 			res.Replayed++

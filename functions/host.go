@@ -263,7 +263,7 @@ func (h *Host) Invoke(ctx context.Context, l *Loaded, input []byte, inv *Invocat
 			r.Cold = h.cfg.Metrics.coldCount(l.Name) != cold0
 		}
 		if err != nil {
-			r.Result, r.ErrorKind, r.Error = "error", runtime.KindOf(err).String(), err.Error()
+			r.Result, r.ErrorKind, r.Error = "error", KindName(runtime.KindOf(err)), err.Error()
 		}
 		sink.Record(r)
 	}

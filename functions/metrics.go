@@ -117,7 +117,7 @@ func (m *Metrics) ObserveInvocation(s runtime.InvocationStats) {
 		f.cold.Add(1)
 	}
 	if s.Err != nil {
-		m.errors.WithLabelValues(s.Function, s.ErrKind.String()).Inc()
+		m.errors.WithLabelValues(s.Function, KindName(s.ErrKind)).Inc()
 	}
 	f.duration.Observe(s.Duration.Seconds())
 	f.queueWait.Observe(s.QueueWait.Seconds())
@@ -129,3 +129,36 @@ func (m *Metrics) eventWait(name string, d time.Duration) { m.fn(name).eventLag.
 func (m *Metrics) retry(name string)                      { m.fn(name).retries.Inc() }
 func (m *Metrics) deadLetter(name string)                 { m.fn(name).deadLetters.Inc() }
 func (m *Metrics) skip(name string)                       { m.fn(name).skipped.Inc() }
+
+// KindName is the name of a runtime error kind as records, dead letters,
+// metrics and the API show it: the constant's name ("Timeout",
+// "MemoryLimit", "Trap", "Denied", "GuestError", ...).
+func KindName(k runtime.Kind) string {
+	switch k {
+	case runtime.Internal:
+		return "Internal"
+	case runtime.Timeout:
+		return "Timeout"
+	case runtime.Canceled:
+		return "Canceled"
+	case runtime.MemoryLimit:
+		return "MemoryLimit"
+	case runtime.Trap:
+		return "Trap"
+	case runtime.Denied:
+		return "Denied"
+	case runtime.InputTooLarge:
+		return "InputTooLarge"
+	case runtime.OutputTooLarge:
+		return "OutputTooLarge"
+	case runtime.BadModule:
+		return "BadModule"
+	case runtime.GuestError:
+		return "GuestError"
+	case runtime.Closed:
+		return "Closed"
+	case runtime.Invalid:
+		return "Invalid"
+	}
+	return k.String()
+}

@@ -73,7 +73,12 @@ func fnCommand() *command {
 			fs.DurationVar(&f.backoff, "backoff", 0, "deploy: first retry delay, doubled each time (default 1s)")
 			fs.DurationVar(&f.ackWait, "ack-wait", 0, "deploy: how long NATS waits for an answer before redelivering (default 30s)")
 			fs.StringVar(&f.description, "description", "", "deploy: a description")
-			fs.StringVar(&f.data, "data", "", "invoke: the request body: text, @file, or - for standard input")
+			// --data is the client flags' data directory, except for
+			// "fn invoke", where it is the request body (as in curl); the
+			// data directory then comes from the environment.
+			dataFlag := fs.Lookup("data")
+			dataFlag.Value = &dualValue{a: dataFlag.Value, b: &f.data}
+			dataFlag.Usage += "; for fn invoke: the request body (text, @file, or - for standard input)"
 			fs.BoolVar(&f.follow, "f", false, "logs: follow new records")
 			fs.BoolVar(&f.follow, "follow", false, "logs: follow new records")
 			fs.StringVar(&f.since, "since", "", "logs: start that long ago (10m) or at an RFC 3339 time; default: every retained record")
@@ -108,6 +113,9 @@ func fnCommand() *command {
 				}
 				if err != nil {
 					return err
+				}
+				if sub == "invoke" {
+					cf.data = envOr(e, envData, defaultData)
 				}
 				c, err := cf.client()
 				if err != nil {
@@ -529,4 +537,22 @@ func (r *fnRun) trail(ctx context.Context, id string) error {
 		fmt.Fprintln(r.e.stdout, recordLine(rec))
 	}
 	return nil
+}
+
+// dualValue sets two flag values at once.
+type dualValue struct {
+	a flag.Value
+	b *string
+}
+
+func (d *dualValue) String() string {
+	if d.a == nil {
+		return ""
+	}
+	return d.a.String()
+}
+
+func (d *dualValue) Set(s string) error {
+	*d.b = s
+	return d.a.Set(s)
 }
