@@ -51,6 +51,11 @@ type PolicyConfig struct {
 // reads of objects as oss:GetObject, listings as oss:ListObjects, writes as
 // oss:PutObject; configuration operations it does not know are allowed to
 // the bucket owner's root account only.
+//
+// A Handler whose Authenticator looks keys up in a Directory must use this
+// Authorizer (or another that calls Directory.Authenticate):
+// DefaultAuthorizer lets every signed request through, so it would not
+// refuse an expired or revoked STS token.
 type PolicyAuthorizer struct {
 	cfg      PolicyConfig
 	policies sync.Map // bucket -> *cachedPolicy
