@@ -11,6 +11,7 @@
 //	ossflow stat oss://bucket/key
 //	ossflow cat oss://bucket/key
 //	ossflow presign oss://bucket/key [--expires 1h] [--method GET|PUT]
+//	ossflow admin user|key|policy|sts ...  (sub-users, access keys, policies, STS tokens)
 //
 // Every flag also has an environment variable (OSSFLOW_ADDR, OSSFLOW_DATA,
 // OSSFLOW_REGION, OSSFLOW_DOMAINS, OSSFLOW_PYROSCOPE_URL, OSSFLOW_ENDPOINT);
