@@ -33,6 +33,7 @@ type fnMetrics struct {
 	duration, queueWait, eventLag    prometheus.Observer
 	retries, deadLetters, skipped    prometheus.Counter
 	cold                             atomic.Uint64 // cold starts seen (records use the delta)
+	total                            atomic.Uint64 // invocations seen
 }
 
 var durationBuckets = []float64{.0001, .0005, .001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
@@ -113,6 +114,7 @@ func (m *Metrics) ObserveInvocation(s runtime.InvocationStats) {
 	default:
 		f.errWarm.Inc()
 	}
+	f.total.Add(1)
 	if s.Cold {
 		f.cold.Add(1)
 	}
@@ -124,6 +126,10 @@ func (m *Metrics) ObserveInvocation(s runtime.InvocationStats) {
 }
 
 func (m *Metrics) coldCount(name string) uint64 { return m.fn(name).cold.Load() }
+
+// Invocations is the number of finished invocations of function name
+// (in this process).
+func (m *Metrics) Invocations(name string) uint64 { return m.fn(name).total.Load() }
 
 func (m *Metrics) eventWait(name string, d time.Duration) { m.fn(name).eventLag.Observe(d.Seconds()) }
 func (m *Metrics) retry(name string)                      { m.fn(name).retries.Inc() }

@@ -24,7 +24,7 @@ type env struct {
 	c  *client.Client
 }
 
-func newEnv(t *testing.T, opts ...servertest.Option) *env {
+func newEnv(t testing.TB, opts ...servertest.Option) *env {
 	t.Helper()
 	ts := servertest.Start(t, opts...)
 	c, err := client.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
@@ -34,14 +34,14 @@ func newEnv(t *testing.T, opts ...servertest.Option) *env {
 	return &env{ts: ts, c: c}
 }
 
-func (e *env) bucket(t *testing.T, name string) {
+func (e *env) bucket(t testing.TB, name string) {
 	t.Helper()
 	if err := e.c.CreateBucket(context.Background(), name, nil); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (e *env) deploy(t *testing.T, m fnapi.Manifest, module string) fnapi.DeployResult {
+func (e *env) deploy(t testing.TB, m fnapi.Manifest, module string) fnapi.DeployResult {
 	t.Helper()
 	res, err := e.c.DeployFunction(context.Background(), m, guests[module])
 	if err != nil {

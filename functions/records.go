@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -142,12 +143,71 @@ func (p *Publisher) Close() {
 	<-p.done
 }
 
+// appendRecord encodes r as JSON, as json.Marshal would (a test checks
+// that they agree), without reflection: it runs once per invocation.
 func appendRecord(buf []byte, r *fnapi.Record) ([]byte, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return buf, err
+	buf = append(buf, `{"type":`...)
+	buf = appendJSONString(buf, r.Type)
+	buf = append(buf, `,"time":"`...)
+	buf = r.Time.AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, `","function":`...)
+	buf = appendJSONString(buf, r.Function)
+	str := func(name, v string) {
+		if v != "" {
+			buf = append(buf, `,"`...)
+			buf = append(buf, name...)
+			buf = append(buf, `":`...)
+			buf = appendJSONString(buf, v)
+		}
 	}
-	return append(buf, b...), nil
+	num := func(name string, v int) {
+		if v != 0 {
+			buf = append(buf, `,"`...)
+			buf = append(buf, name...)
+			buf = append(buf, `":`...)
+			buf = strconv.AppendInt(buf, int64(v), 10)
+		}
+	}
+	num("version", r.Version)
+	str("eventId", r.EventID)
+	str("invocationId", r.InvocationID)
+	str("trigger", r.Trigger)
+	str("eventName", r.EventName)
+	str("bucket", r.Bucket)
+	str("key", r.Key)
+	num("delivery", r.Delivery)
+	str("level", r.Level)
+	str("message", r.Message)
+	if r.DurationMillis != 0 {
+		buf = append(buf, `,"durationMillis":`...)
+		buf = strconv.AppendFloat(buf, r.DurationMillis, 'f', -1, 64)
+	}
+	if r.Cold {
+		buf = append(buf, `,"cold":true`...)
+	}
+	str("result", r.Result)
+	str("errorKind", r.ErrorKind)
+	str("error", r.Error)
+	return append(buf, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string (HTML characters escaped,
+// as encoding/json does; invalid UTF-8 replaced).
+func appendJSONString(buf []byte, s string) []byte {
+	simple := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		buf = append(buf, '"')
+		buf = append(buf, s...)
+		return append(buf, '"')
+	}
+	b, _ := json.Marshal(s)
+	return append(buf, b...)
 }
 
 // RecordSubject is the subject a record is published on.

@@ -50,7 +50,7 @@ func event(ctx fn.Context, ev fn.EventRecord) error {
 		}
 	case "alloc":
 		for {
-			sink = append(sink, make([]byte, 8<<20))
+			sink = append(sink, make([]byte, 256<<20))
 		}
 	case "trap":
 		os.Exit(3)
