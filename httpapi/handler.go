@@ -241,6 +241,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rc *reqCtx) erro
 		RequestID:   rc.reqID,
 		SourceIP:    sourceIP(r),
 		PrincipalID: res.AccessKeyID,
+		Origin:      requestOrigin(r, res),
 	})
 	if err := h.authorize(rc, rc.op, rc.bucket(), rc.key()); err != nil {
 		return err
@@ -281,6 +282,16 @@ func guessS3(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// requestOrigin is the X-Ossflow-Origin header of an authenticated
+// request (a remote function worker marks its writes "function:<name>"),
+// recorded in the writes' events for the functions' loop guard.
+func requestOrigin(r *http.Request, res auth.Result) string {
+	if o := r.Header.Get("X-Ossflow-Origin"); !res.Anonymous && len(o) <= 128 {
+		return o
+	}
+	return ""
 }
 
 func sourceIP(r *http.Request) string {

@@ -47,6 +47,9 @@ type Config struct {
 	// default).
 	Events EventsConfig
 
+	// Functions configures the functions platform (on by default).
+	Functions FunctionsConfig
+
 	// PyroscopeURL, when set, enables continuous profiling to that server.
 	PyroscopeURL string
 

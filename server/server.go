@@ -35,6 +35,7 @@ type Server struct {
 	generated bool
 	dir       *access.Directory
 	events    *broker.Broker // nil when disabled or not started
+	functions *functionsPlatform
 	handler   http.Handler
 	root      *rootHandler
 	httpSrv   *http.Server
@@ -179,6 +180,7 @@ func (s *Server) Start(ctx context.Context) error {
 		_ = stop()
 		return err
 	}
+	s.startFunctions(ctx)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {
@@ -302,6 +304,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	s.stopFunctions(ctx) // before the event plane it consumes
 	if s.events != nil { // before the store: the relay reads its outbox
 		if err := s.events.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("server: close event plane: %w", err))

@@ -50,6 +50,7 @@ func commands() map[string]*command {
 		statCommand(), catCommand(), presignCommand(),
 		adminCommand(),
 		eventsCommand(),
+		fnCommand(), workerCommand(),
 	} {
 		m[c.name] = c
 	}

@@ -77,6 +77,7 @@ type serverFlags struct {
 	natsPort, replicas, outboxLimit int
 	cloudEvents, noEvents           bool
 	envErr                          error // a malformed integer environment variable
+	noWorker                        bool
 }
 
 // envInt is the integer in environment variable name, or def.
@@ -123,6 +124,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.IntVar(&sf.outboxLimit, "outbox-limit", intDefault(envOutboxLimit, server.DefaultOutboxLimit), "events the outbox may hold while NATS is away; past it writes fail with 503 SlowDown (env "+envOutboxLimit+")")
 	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
 	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
+	fs.BoolVar(&sf.noWorker, "no-worker", false, "do not run functions on events in this process (remote \"ossflow worker\"s do)")
 	return sf
 }
 
@@ -162,6 +164,7 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 			CloudEvents:         sf.cloudEvents,
 			OutboxLimit:         sf.outboxLimit,
 		},
+		Functions: server.FunctionsConfig{NoWorker: sf.noWorker},
 	}
 	return cfg, level, nil
 }
