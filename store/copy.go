@@ -111,7 +111,7 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 			continue
 		}
 		if err != nil {
-			return oss.CopyObjectOutput{}, err
+			return oss.CopyObjectOutput{}, oss.Wrap(op, err)
 		}
 		return oss.CopyObjectOutput{Info: info, SrcVersionID: srcInfo.VersionID}, nil
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -334,5 +333,3 @@ func hasTag(tags []oss.Tag, want oss.LifecycleTag) bool {
 	}
 	return false
 }
-
-var errLifecycleSkip = errors.New("store: lifecycle target changed")

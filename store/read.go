@@ -165,7 +165,7 @@ func (s *Store) GetObject(ctx context.Context, in oss.GetObjectInput) (*oss.GetO
 			start, length = rs.rng.Start, rs.rng.Length
 		}
 		body, err := s.openData(rs.data, start, length)
-		if errors.Is(err, fs.ErrNotExist) && attempt < maxReadRetries {
+		if isNotExist(err) && attempt < maxReadRetries {
 			continue
 		}
 		if err != nil {

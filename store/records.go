@@ -70,7 +70,7 @@ func (r *record) versionID(vs oss.VersioningStatus) string {
 	return formatVersionID(r.VSeq)
 }
 
-func (r *record) mtime() time.Time { return time.Unix(0, r.MTime).UTC() }
+func (r *record) mtime() time.Time { return unixNano(r.MTime) }
 
 // info converts r to the vocabulary's ObjectInfo. Records are decoded
 // afresh by every call and never shared, so the info takes over r's maps
