@@ -9,7 +9,10 @@
 // Each subtest gets a fresh engine and closes it when done. The suite only
 // uses the contract's methods, never an engine's internals; it does not
 // control the engine's clock, so time-dependent behaviour (lifecycle) is
-// driven through ApplyLifecycle's now argument.
+// driven through ApplyLifecycle's now argument. Most groups also check the
+// events a mutation records, through the outbox methods: an adapter that
+// drives a server over HTTP can delegate those (and ApplyLifecycle) to the
+// engine behind its server.
 package storetest
 
 import (
