@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,8 +20,9 @@ import (
 // Streams of the platform.
 const (
 	// LogStream holds every function's log lines and invocation records
-	// (fnapi.Record JSON), one message each, on
-	// LogSubjectPrefix.<function>.<event id, or invocation id>.
+	// (fnapi.Record JSON) on LogSubjectPrefix.<function>.<event id> (or
+	// "-" for invocations without an event). A message holds one record,
+	// or several as JSON lines (records of one subject published together).
 	LogStream        = "OSSFLOW_FN_LOGS"
 	LogSubjectPrefix = "ossflow.fnlogs"
 	// DLQStream holds the events that exhausted their deliveries, on
@@ -125,17 +127,46 @@ func (p *Publisher) Record(r *fnapi.Record) {
 
 func (p *Publisher) run() {
 	defer close(p.done)
-	buf := make([]byte, 0, 1024)
-	for r := range p.ch {
-		var err error
-		buf, err = appendRecord(buf[:0], r)
-		if err != nil {
-			continue
+	buf := make([]byte, 0, 4096)
+	var next *fnapi.Record // taken from the queue, not yet encoded
+	for {
+		r := next
+		next = nil
+		if r == nil {
+			var ok bool
+			if r, ok = <-p.ch; !ok {
+				break
+			}
 		}
-		_ = p.nc.Publish(RecordSubject(r), buf)
+		subj := RecordSubject(r)
+		buf, _ = appendRecord(buf[:0], r)
+		// While records are queued (the publisher is behind), those of the
+		// same subject (one invocation's lines and record; a function's
+		// HTTP invocations) share one message, as JSON lines.
+	coalesce:
+		for len(buf) < maxBatch {
+			select {
+			case r2, ok := <-p.ch:
+				if !ok {
+					break coalesce
+				}
+				if RecordSubject(r2) != subj {
+					next = r2
+					break coalesce
+				}
+				buf = append(buf, '\n')
+				buf, _ = appendRecord(buf, r2)
+			default:
+				break coalesce
+			}
+		}
+		_ = p.nc.Publish(subj, buf)
 	}
 	_ = p.nc.Flush()
 }
+
+// maxBatch bounds a message of coalesced records.
+const maxBatch = 32 << 10
 
 // Close publishes what is queued and stops.
 func (p *Publisher) Close() {
@@ -214,9 +245,6 @@ func appendJSONString(buf []byte, s string) []byte {
 func RecordSubject(r *fnapi.Record) string {
 	id := r.EventID
 	if id == "" {
-		id = r.InvocationID
-	}
-	if id == "" {
 		id = "-"
 	}
 	return LogSubjectPrefix + "." + r.Function + "." + subjectToken(id)
@@ -285,9 +313,11 @@ func ReadStream(ctx context.Context, js jetstream.JetStream, stream, filter stri
 func Trail(ctx context.Context, js jetstream.JetStream, id string) ([]fnapi.Record, error) {
 	var out []fnapi.Record
 	err := ReadStream(ctx, js, LogStream, LogSubjectPrefix+".*."+subjectToken(id), time.Time{}, false, func(m jetstream.Msg) error {
-		var r fnapi.Record
-		if json.Unmarshal(m.Data(), &r) == nil {
-			out = append(out, r)
+		for _, line := range bytes.Split(m.Data(), []byte("\n")) {
+			var r fnapi.Record
+			if json.Unmarshal(line, &r) == nil {
+				out = append(out, r)
+			}
 		}
 		return nil
 	})
