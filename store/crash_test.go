@@ -452,7 +452,7 @@ func crashEvents(op *crashOp) []oss.EventName {
 	case "app":
 		return []oss.EventName{oss.ObjectCreatedAppend}
 	case "mpu":
-		return []oss.EventName{eventInitiateMultipart, eventUploadPart, eventUploadPart, oss.ObjectCreatedCompleteMultipart}
+		return []oss.EventName{oss.ObjectCreatedInitiateMultipart, oss.ObjectCreatedUploadPart, oss.ObjectCreatedUploadPart, oss.ObjectCreatedCompleteMultipart}
 	}
 	return []oss.EventName{oss.ObjectRemovedDelete}
 }

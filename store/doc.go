@@ -1,7 +1,7 @@
 // Package store is ossflow's object engine: buckets, objects and their
 // versions, appendable objects, symlinks, multipart uploads, listings,
 // lifecycle and the event outbox, on one directory of local disk. Its method
-// set is the engine contract (CONTRACT-store.md); package storetest is the
+// set is the engine contract (storetest.Engine spells it out); package storetest is the
 // contract's conformance suite.
 //
 // # Storage

@@ -14,14 +14,6 @@ import (
 	"github.com/ossflow/ossflow/oss"
 )
 
-// Event names of OSS's multipart notifications that the vocabulary has no
-// constant for (spec section 10 lists them).
-const (
-	eventInitiateMultipart oss.EventName = "ObjectCreated:InitiateMultipartUpload"
-	eventUploadPart        oss.EventName = "ObjectCreated:UploadPart"
-	eventUploadPartCopy    oss.EventName = "ObjectCreated:UploadPartCopy"
-)
-
 // newUploadID returns 32 upper-hex characters: the id clock (so a key's
 // uploads list in initiation order) and 8 random bytes (unguessable).
 func (s *Store) newUploadID() string {
@@ -61,7 +53,7 @@ func (s *Store) InitiateMultipartUpload(ctx context.Context, in oss.PutObjectInp
 	defer t.abort()
 	t.setRecord(uploadKey(in.Bucket, in.Key, id), r)
 	t.delta(counterDelta{bs: bs, uploads: 1})
-	t.objectEvent(bs, now, eventSpec{name: eventInitiateMultipart, key: in.Key})
+	t.objectEvent(bs, now, eventSpec{name: oss.ObjectCreatedInitiateMultipart, key: in.Key})
 	if err := t.commit(op); err != nil {
 		return oss.MultipartUpload{}, err
 	}
@@ -104,7 +96,7 @@ func (s *Store) UploadPart(ctx context.Context, in oss.UploadPartInput, body io.
 	if err != nil {
 		return oss.Part{}, err
 	}
-	return s.commitPart(ctx, op, &in, bd, eventUploadPart)
+	return s.commitPart(ctx, op, &in, bd, oss.ObjectCreatedUploadPart)
 }
 
 // uploadExists is an early (unlocked) check, so a body is not streamed for
@@ -232,7 +224,7 @@ func (s *Store) UploadPartCopy(ctx context.Context, in oss.UploadPartCopyInput) 
 		if err != nil {
 			return oss.Part{}, err
 		}
-		return s.commitPart(ctx, op, &in.Part, bd, eventUploadPartCopy)
+		return s.commitPart(ctx, op, &in.Part, bd, oss.ObjectCreatedUploadPartCopy)
 	}
 }
 

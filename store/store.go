@@ -41,7 +41,7 @@ type Options struct {
 }
 
 // DefaultInlineThreshold is the default of Options.InlineThreshold (chosen
-// by BenchmarkInlineThreshold, see DESIGN-store.md).
+// by BenchmarkInlineThreshold, see DESIGN.md).
 const DefaultInlineThreshold = 64 << 10
 
 // OutboxStats describes the event outbox.

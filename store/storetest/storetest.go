@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite of ossflow's object engine
-// contract (CONTRACT-store.md). Every engine — the local store, later
+// contract (its Engine interface). Every engine — the local store, later
 // backends, and the HTTP client adapter that drives a server — runs it:
 //
 //	func TestConformance(t *testing.T) {
