@@ -54,6 +54,9 @@ type Config struct {
 	// ImageLimits bounds image sources and results; zero fields mean
 	// imgproc.DefaultLimits.
 	ImageLimits imgproc.Limits
+	// AsyncProcessor queues x-oss-async-process jobs (see
+	// asyncprocess.go); nil answers them NotImplemented.
+	AsyncProcessor AsyncProcessor
 }
 
 // DefaultMaxXMLBody is the default bound of XML request bodies, and the

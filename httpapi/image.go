@@ -197,19 +197,10 @@ func (h *Handler) processSource(rc *reqCtx, in oss.GetObjectInput, info oss.Obje
 	if info.VersionID != "" {
 		get.VersionID = info.VersionID
 	}
-	out, err := h.eng.GetObject(rc.ctx, get)
+	fetch := &watermarkFetcher{h: h, rc: rc, bucket: in.Bucket}
+	r, srcInfo, err := is.run(rc.ctx, h.eng, rc.op.name, get, pl, fetch)
 	if err != nil {
 		return nil, err
-	}
-	defer out.Body.Close()
-	fetch := &watermarkFetcher{h: h, rc: rc, bucket: in.Bucket}
-	is.processed.Add(1)
-	r, err := is.proc.Process(rc.ctx, out.Body, out.Info.Size, pl, fetch)
-	if err != nil {
-		if isContextErr(err) {
-			return nil, err
-		}
-		return nil, imageError(rc.op.name, err)
 	}
 	body := r.Body
 	if cap(body)-len(body) > len(body)/8 {
@@ -221,8 +212,29 @@ func (h *Handler) processSource(rc *reqCtx, in oss.GetObjectInput, info oss.Obje
 		crc64: checksum.CRC64(body), deps: fetch.deps}
 	// The object may have changed between HeadObject and GetObject: cache
 	// under what was actually read.
-	is.cache.add(imageCacheKey(in.Bucket, in.Key, out.Info, spec), res)
+	is.cache.add(imageCacheKey(in.Bucket, in.Key, srcInfo, spec), res)
 	return res, nil
+}
+
+// run reads the source get names and runs pl on it with the Processor
+// (within its decode slots; admission is the caller's): the execution
+// every image request shares, synchronous or queued. Image errors are
+// mapped for op; context errors are returned as they are.
+func (is *imageService) run(ctx context.Context, eng Engine, op string, get oss.GetObjectInput, pl *imgproc.Pipeline, fetch imgproc.WatermarkFetcher) (*imgproc.Result, oss.ObjectInfo, error) {
+	out, err := eng.GetObject(ctx, get)
+	if err != nil {
+		return nil, oss.ObjectInfo{}, err
+	}
+	defer out.Body.Close()
+	is.processed.Add(1)
+	r, err := is.proc.Process(ctx, out.Body, out.Info.Size, pl, fetch)
+	if err != nil {
+		if isContextErr(err) {
+			return nil, out.Info, err
+		}
+		return nil, out.Info, imageError(op, err)
+	}
+	return r, out.Info, nil
 }
 
 // imageCacheKey names a source version and a normalized pipeline.

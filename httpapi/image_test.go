@@ -37,8 +37,8 @@ func TestImageRoute(t *testing.T) {
 		{"GET", "b", "", "style", opListStyle, "ListStyle"},
 		{"DELETE", "b", "", "style&styleName=thumb", opDeleteStyle, "DeleteStyle"},
 		{"DELETE", "b", "", "style=b&styleName=thumb", opDeleteStyle, "DeleteStyle"}, // SDKv1 sends style=<bucket>
+		{"POST", "b", "k", "x-oss-async-process", opAsyncProcessObject, "AsyncProcessObject"},
 		// Still not implemented.
-		{"POST", "b", "k", "x-oss-async-process", nil, "AsyncProcessObject"},
 		{"GET", "b", "k", "x-oss-async-process", nil, "AsyncProcessObject"},
 		{"PUT", "b", "k", "x-oss-process", nil, "PutProcessObject"},
 		{"POST", "b", "", "style", nil, "PostBucketStyle"},

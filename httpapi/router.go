@@ -330,6 +330,8 @@ func routeObject(method string, q url.Values, hdr http.Header, has func(string) 
 			return opAppendObject
 		case has("x-oss-process"):
 			return opProcessObject
+		case has("x-oss-async-process"):
+			return opAsyncProcessObject
 		}
 		if name := firstParam(q, objectNotImplemented); name != "" {
 			return notImplemented(name)

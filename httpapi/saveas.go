@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/ossflow/ossflow/imgproc"
 	"github.com/ossflow/ossflow/oss"
 )
 
@@ -75,21 +77,9 @@ func processObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCt
 	if pl.SaveAs == nil {
 		return oss.E(op, oss.InvalidArgument, "ProcessObject needs sys/saveas,o_<object>.")
 	}
-	destBucket, destKey := pl.SaveAs.Bucket, pl.SaveAs.Object
-	if destBucket == "" {
-		destBucket = rc.bucket()
-	}
-	if !oss.ValidBucketName(destBucket) {
-		return invalidArgument(op, "The saveas bucket name is invalid.", "b", destBucket)
-	}
-	if !oss.ValidObjectKey(destKey) {
-		return invalidArgument(op, "The saveas object name is invalid.", "o", destKey)
-	}
 	versionID := rc.query.Get("versionId")
-	if err := h.authorizeVersion(rc, opReadSource, rc.bucket(), rc.key(), versionID); err != nil {
-		return err
-	}
-	if err := h.authorizeVersion(rc, opPutObject, destBucket, destKey, ""); err != nil {
+	destBucket, destKey, err := h.saveAsTarget(rc, pl, versionID)
+	if err != nil {
 		return err
 	}
 	if pl, err = h.resolveStyle(rc, rc.bucket(), pl); err != nil {
@@ -100,13 +90,7 @@ func processObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err != nil {
 		return err
 	}
-	put := oss.PutObjectInput{
-		Bucket: destBucket,
-		Key:    destKey,
-		Meta:   oss.Metadata{ContentType: res.contentType},
-		Size:   int64(len(res.body)),
-	}
-	if _, err := h.eng.PutObject(rc.ctx, put, bytes.NewReader(res.body)); err != nil {
+	if _, err := saveResult(rc.ctx, h.eng, destBucket, destKey, res.body, res.contentType); err != nil {
 		return err
 	}
 	out, err := json.Marshal(processObjectResult{Bucket: destBucket, FileSize: len(res.body), Object: destKey, Status: "OK"})
@@ -119,4 +103,40 @@ func processObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCt
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
 	return nil
+}
+
+// saveAsTarget checks pl's sys/saveas target (in the request's bucket
+// when it names none) and authorizes the requester to read the source
+// version and to write the target.
+func (h *Handler) saveAsTarget(rc *reqCtx, pl *imgproc.Pipeline, versionID string) (bucket, key string, err error) {
+	op := rc.op.name
+	bucket, key = pl.SaveAs.Bucket, pl.SaveAs.Object
+	if bucket == "" {
+		bucket = rc.bucket()
+	}
+	if !oss.ValidBucketName(bucket) {
+		return "", "", invalidArgument(op, "The saveas bucket name is invalid.", "b", bucket)
+	}
+	if !oss.ValidObjectKey(key) {
+		return "", "", invalidArgument(op, "The saveas object name is invalid.", "o", key)
+	}
+	if err := h.authorizeVersion(rc, opReadSource, rc.bucket(), rc.key(), versionID); err != nil {
+		return "", "", err
+	}
+	if err := h.authorizeVersion(rc, opPutObject, bucket, key, ""); err != nil {
+		return "", "", err
+	}
+	return bucket, key, nil
+}
+
+// saveResult writes a processed image as bucket/key through the engine's
+// PutObject, so the write has its own event (with ctx's request info).
+func saveResult(ctx context.Context, eng Engine, bucket, key string, body []byte, contentType string) (oss.ObjectInfo, error) {
+	put := oss.PutObjectInput{
+		Bucket: bucket,
+		Key:    key,
+		Meta:   oss.Metadata{ContentType: contentType},
+		Size:   int64(len(body)),
+	}
+	return eng.PutObject(ctx, put, bytes.NewReader(body))
 }

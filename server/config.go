@@ -50,6 +50,9 @@ type Config struct {
 	// Functions configures the functions platform (on by default).
 	Functions FunctionsConfig
 
+	// Images configures image processing (see ImagesConfig).
+	Images ImagesConfig
+
 	// PyroscopeURL, when set, enables continuous profiling to that server.
 	PyroscopeURL string
 
@@ -79,6 +82,9 @@ func (c Config) withDefaults() (Config, error) {
 		if err := validCredential(Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret}); err != nil {
 			return c, fmt.Errorf("server: configured credentials: %w", err)
 		}
+	}
+	if err := c.Images.validate(); err != nil {
+		return c, err
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr

@@ -36,6 +36,7 @@ type Server struct {
 	dir       *access.Directory
 	events    *broker.Broker // nil when disabled or not started
 	functions *functionsPlatform
+	images    *asyncImages
 	handler   http.Handler
 	root      *rootHandler
 	httpSrv   *http.Server
@@ -101,6 +102,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.lifecycle = s.store
 	verifier := &auth.Verifier{Creds: s.dir, Now: cfg.Now, Region: cfg.Region}
+	s.images = newAsyncImages(s)
 	api := httpapi.New(httpapi.Config{
 		Region:  cfg.Region,
 		Domains: cfg.Domains,
@@ -109,7 +111,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			Directory: s.dir, Engine: s.store, BlockPublicAccess: cfg.BlockPublicAccess, Region: cfg.Region, Now: cfg.Now,
 		}),
 		Directory: s.dir,
+
+		StyleDelimiters:  cfg.Images.StyleDelimiters,
+		ImageConcurrency: cfg.Images.Concurrency,
+		ImageCacheBytes:  cfg.Images.CacheBytes,
+		ImageLimits:      cfg.Images.Limits,
+		AsyncProcessor:   s.images,
 	}, s.store, verifier, observers{s.metrics, requestLogger{log}})
+	s.images.api = api
 	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: monitor.Namespace,
 		Name:      "requests_in_flight",
@@ -215,6 +224,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.LifecycleInterval > 0 {
 		s.bg.Go(func() { s.lifecycleLoop(bgCtx, s.cfg.LifecycleInterval) })
 	}
+	s.startImages(bgCtx)
 	s.log.Info("ossflow listening", "addr", ln.Addr().String(), "data", s.cfg.DataDir, "region", s.cfg.Region)
 	return nil
 }
