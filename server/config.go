@@ -83,7 +83,7 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("server: configured credentials: %w", err)
 		}
 	}
-	if err := c.Images.validate(); err != nil {
+	if err := c.Images.Validate(); err != nil {
 		return c, err
 	}
 	if c.Addr == "" {

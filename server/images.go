@@ -43,7 +43,8 @@ const (
 	DefaultNotifyMaxAge = 7 * 24 * time.Hour
 )
 
-func (c ImagesConfig) validate() error {
+// Validate checks the configuration (New does too).
+func (c ImagesConfig) Validate() error {
 	for i := 0; i < len(c.StyleDelimiters); i++ {
 		d := c.StyleDelimiters[i]
 		if strings.IndexByte(StyleDelimiterChars, d) < 0 {

@@ -78,6 +78,7 @@ type serverFlags struct {
 	cloudEvents, noEvents           bool
 	envErr                          error // a malformed integer environment variable
 	noWorker                        bool
+	images                          *imageFlags
 }
 
 // envInt is the integer in environment variable name, or def.
@@ -125,6 +126,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
 	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
 	fs.BoolVar(&sf.noWorker, "no-worker", false, "do not run functions on events in this process (remote \"ossflow worker\"s do)")
+	sf.images = addImageFlags(fs, e)
 	return sf
 }
 
@@ -137,6 +139,10 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(sf.logLevel)); err != nil {
 		return server.Config{}, 0, usagef("--log-level: %v", err)
+	}
+	images, err := sf.images.config()
+	if err != nil {
+		return server.Config{}, 0, err
 	}
 	cfg := server.Config{
 		Addr:              sf.addr,
@@ -165,6 +171,7 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 			OutboxLimit:         sf.outboxLimit,
 		},
 		Functions: server.FunctionsConfig{NoWorker: sf.noWorker},
+		Images:    images,
 	}
 	return cfg, level, nil
 }
