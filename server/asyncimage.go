@@ -113,8 +113,10 @@ type asyncImages struct {
 	mu    sync.Mutex
 	ready bool // the streams exist
 
-	// hook, when set (tests), is called before each job runs.
+	// hook, when set (tests), is called before each job runs; run, when
+	// set (tests), runs jobs instead of the Handler.
 	hook atomic.Pointer[func(httpapi.AsyncJob)]
+	run  atomic.Pointer[func(context.Context, httpapi.AsyncJob) (httpapi.AsyncResult, error)]
 
 	submitted prometheus.Counter
 	jobs      *prometheus.CounterVec
@@ -336,14 +338,17 @@ func (a *asyncImages) pull(ctx context.Context, it jetstream.MessagesContext, n 
 	}
 }
 
+// retryUnit is the first retry delay (tests shorten it).
+var retryUnit = time.Second
+
 // retryDelay is the pause before attempt+1 of a job that failed
 // temporarily: 1s, 5s, 25s, 2m.
 func retryDelay(attempt int) time.Duration {
-	d := time.Second
+	d := retryUnit
 	for range attempt - 1 {
 		d *= 5
 	}
-	return min(d, 2*time.Minute)
+	return min(d, 120*retryUnit)
 }
 
 // handle runs one job: ack on success, retry (with back-off) a temporary
@@ -369,7 +374,11 @@ func (a *asyncImages) handle(ctx context.Context, m jetstream.Msg) {
 		attempt = int(md.NumDelivered)
 	}
 	jctx, cancel := context.WithTimeout(ctx, asyncJobTimeout)
-	res, err := a.api.RunAsyncJob(jctx, t.Job)
+	run := a.api.RunAsyncJob
+	if f := a.run.Load(); f != nil {
+		run = *f
+	}
+	res, err := run(jctx, t.Job)
 	cancel()
 	if ctx.Err() != nil {
 		_ = m.Nak()

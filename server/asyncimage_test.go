@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -382,4 +383,73 @@ func TestAsyncImageQueueSurvivesRestart(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestAsyncImageRetries: a temporary failure is retried with back-off; a
+// job that keeps failing is notified Failed after the last attempt and
+// leaves the queue.
+func TestAsyncImageRetries(t *testing.T) {
+	defer server.SetImageRetryUnit(10 * time.Millisecond)()
+	ts := servertest.Start(t)
+	c := v2Client(ts, ts.AccessKeyID, ts.AccessKeySecret)
+	ctx := t.Context()
+	if _, err := c.PutBucket(ctx, &ossv2.PutBucketRequest{Bucket: ossv2.Ptr("photos")}); err != nil {
+		t.Fatal(err)
+	}
+	putObject(t, c, "photos", "cat.jpg", jpegOf(t, 40, 20))
+	var mu sync.Mutex
+	calls := map[string]int{}
+	server.SetImageJobRunner(ts.Server, func(ctx context.Context, job httpapi.AsyncJob) (httpapi.AsyncResult, error) {
+		mu.Lock()
+		calls[job.DestKey]++
+		n := calls[job.DestKey]
+		mu.Unlock()
+		switch {
+		case job.DestKey == "flaky.jpg" && n >= 3:
+			return httpapi.AsyncResult{Bucket: job.DestBucket, Key: job.DestKey, Size: 42}, nil
+		case job.DestKey == "flaky.jpg":
+			return httpapi.AsyncResult{}, &httpapi.AsyncJobError{Code: "InternalError", Message: "try again", Temporary: true}
+		}
+		return httpapi.AsyncResult{}, &httpapi.AsyncJobError{Code: "SlowDown", Message: "still busy", Temporary: true}
+	})
+	notes := notifications(t, ts, server.NotifySubjectPrefix+".>")
+	submit := func(dest string) string {
+		t.Helper()
+		res, err := c.AsyncProcessObject(ctx, &ossv2.AsyncProcessObjectRequest{Bucket: ossv2.Ptr("photos"), Key: ossv2.Ptr("cat.jpg"),
+			AsyncProcess: ossv2.Ptr("image/resize,w_10|sys/saveas,o_" + b64(dest))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.TaskId
+	}
+	flaky, doomed := submit("flaky.jpg"), submit("doomed.jpg")
+	if got := waitNotification(t, notes, flaky); got.n.Status != "Success" || got.n.Attempts != 3 || got.n.FileSize != 42 {
+		t.Fatalf("flaky: %+v", got.n)
+	}
+	got := waitNotification(t, notes, doomed)
+	if got.n.Status != "Failed" || got.n.Code != "SlowDown" || got.n.Message != "still busy" || got.n.Attempts != 5 {
+		t.Fatalf("doomed: %+v", got.n)
+	}
+	servertest.CheckFor(t, 10*time.Second, func() error {
+		st, err := ts.Server.Events().JetStream().Stream(ctx, server.TasksStream)
+		if err != nil {
+			return err
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 0 {
+			return fmt.Errorf("%d tasks left in the queue", info.State.Msgs)
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["flaky.jpg"] != 3 || calls["doomed.jpg"] != 5 {
+		t.Fatalf("attempts %v", calls)
+	}
+	if m := scrape(t, ts.Endpoint); !strings.Contains(m, `ossflow_image_async_jobs_total{result="retried"} 6`) {
+		t.Errorf("metrics: retried count missing")
+	}
 }
