@@ -83,6 +83,8 @@ const (
 	AuthorizationQueryParametersError
 	InvalidChunkSizeError
 	MalformedTrailerError
+	// Server-side encryption
+	NoSuchServerSideEncryptionRule
 
 	numCodes
 )
@@ -156,6 +158,7 @@ var codeTable = [numCodes]codeInfo{
 	InvalidChunkSizeError:               {"InvalidChunkSizeError", 400, "0016-00000023", "Only the last chunk is allowed to have a size less than 8192 bytes."},
 	MalformedTrailerError:               {"MalformedTrailerError", 400, "0016-00000024", "The request contained trailing data that was not well-formed."},
 	IncorrectNumberOfFilesInPOSTRequest: {"IncorrectNumberOfFilesInPOSTRequest", 400, "0016-00000021", "POST requires exactly one file upload per request."},
+	NoSuchServerSideEncryptionRule:      {"NoSuchServerSideEncryptionRule", 404, "0015-00000901", "The server side encryption configuration was not found."},
 }
 
 // Name is the protocol's error code string, e.g. "NoSuchKey".

@@ -29,6 +29,7 @@ func TestCodeStatuses(t *testing.T) {
 		SignatureDoesNotMatch: 403, InvalidDigest: 400, PreconditionFailed: 412, InvalidRange: 416,
 		MissingContentLength: 411, MethodNotAllowed: 405, PositionNotEqualToLength: 409,
 		NotModified: 304, NotImplemented: 501, SlowDown: 503, InternalError: 500, RequestTimeTooSkewed: 403,
+		NoSuchServerSideEncryptionRule: 404,
 	}
 	for c, want := range tests {
 		if c.Status() != want {

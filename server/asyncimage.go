@@ -233,19 +233,29 @@ func (a *asyncImages) Submit(ctx context.Context, job httpapi.AsyncJob) (string,
 	msg.Header.Set(jetstream.MsgIDHeader, taskID)
 	pctx, cancel := context.WithTimeout(ctx, asyncPublishTimeout)
 	defer cancel()
-	if _, err := js.PublishMsg(pctx, msg); err != nil {
+	_, err = js.PublishMsg(pctx, msg)
+	if noStream(err) {
+		// The stream is gone (deleted by hand?): create it again, once.
+		a.notReady()
+		if err = a.ensureStreams(pctx, js); err == nil {
+			_, err = js.PublishMsg(pctx, msg)
+		}
+	}
+	if err != nil {
 		if queueFull(err) {
 			e := oss.E(op, oss.SlowDown, "The task queue is full; try again later.")
 			e.Err = err
 			return "", e
 		}
-		if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
-			a.notReady() // the stream may be gone: create it again next time
-		}
 		return "", unavailable(err)
 	}
 	a.submitted.Inc()
 	return taskID, nil
+}
+
+// noStream tells a publish that no stream took.
+func noStream(err error) bool {
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders)
 }
 
 // queueFull tells the refusal of a full DiscardNew stream.
@@ -443,6 +453,12 @@ func (a *asyncImages) notify(ctx context.Context, n ImageNotification) error {
 	msg.Header.Set("Ossflow-Status", n.Status)
 	pctx, cancel := context.WithTimeout(ctx, asyncPublishTimeout)
 	defer cancel()
+	if err := a.ensureStreams(pctx, js); err != nil {
+		return err
+	}
 	_, err = js.PublishMsg(pctx, msg)
+	if noStream(err) {
+		a.notReady() // the stream is gone: create it again next time
+	}
 	return err
 }

@@ -453,3 +453,30 @@ func TestAsyncImageRetries(t *testing.T) {
 		t.Errorf("metrics: retried count missing")
 	}
 }
+
+// TestAsyncImageStreamsRecreated: streams deleted by hand come back, and
+// the worker's consumer with them.
+func TestAsyncImageStreamsRecreated(t *testing.T) {
+	ts := servertest.Start(t)
+	c := v2Client(ts, ts.AccessKeyID, ts.AccessKeySecret)
+	ctx := t.Context()
+	if _, err := c.PutBucket(ctx, &ossv2.PutBucketRequest{Bucket: ossv2.Ptr("photos")}); err != nil {
+		t.Fatal(err)
+	}
+	putObject(t, c, "photos", "cat.jpg", jpegOf(t, 40, 20))
+	js := ts.Server.Events().JetStream()
+	for _, s := range []string{server.TasksStream, server.NotifyStream} {
+		if err := js.DeleteStream(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := c.AsyncProcessObject(ctx, &ossv2.AsyncProcessObjectRequest{Bucket: ossv2.Ptr("photos"), Key: ossv2.Ptr("cat.jpg"),
+		AsyncProcess: ossv2.Ptr("image/resize,w_10|sys/saveas,o_" + b64("again.jpg"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := notifications(t, ts, server.NotifySubject("", "photos"))
+	if got := waitNotification(t, notes, res.TaskId); got.n.Status != "Success" {
+		t.Fatalf("%+v", got.n)
+	}
+}

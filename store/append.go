@@ -40,6 +40,17 @@ func positionError(op string, next int64, crc uint64) error {
 // other write of the key (the key lock is held while the body streams). As
 // in OSS, appends never create versions: the current appendable version
 // grows in place.
+//
+// Encryption is chosen when the object is created (the request's SSE or the
+// bucket default) and applies to every append; the keystream is seekable,
+// so an append encrypts at its offset. A failed append may leave bytes
+// beyond the committed length encrypted with the keystream at those
+// offsets, and the next append writes other plaintext there: so an append
+// continues the last keystream segment only when this process committed
+// the previous append of the blob and no append of it failed since
+// (appendClean); otherwise it starts a new segment with a fresh data id,
+// recorded in the record. No (key, data id, offset) ever encrypts two
+// different plaintexts, and a steady stream of appends adds no segments.
 func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body io.Reader) (oss.ObjectInfo, error) {
 	const op = "AppendObject"
 	p := in.Put
@@ -78,6 +89,32 @@ func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body
 		return oss.ObjectInfo{}, positionError(op, old.Size, old.CRC64)
 	}
 	ext := old.Extents[0]
+	var enc *encState
+	var c DataCipher
+	if old.Enc != nil {
+		sl, err := s.sealerOf(op, old.Enc)
+		if err != nil {
+			return oss.ObjectInfo{}, err
+		}
+		enc = &encState{Wrapped: old.Enc.Wrapped, Segs: append([]encSeg(nil), old.Enc.Segs...)}
+		if len(enc.Segs) == 0 { // data keyed by the extent id, as without segments
+			enc.Segs = []encSeg{{Off: 0, ID: ext.ID}}
+		}
+		if n, ok := s.appendClean.get(ext.ID); !ok || n != old.Size {
+			seg := encSeg{Off: old.Size, ID: s.clock.next()}
+			if k := len(enc.Segs); k > 0 && enc.Segs[k-1].Off == seg.Off {
+				enc.Segs[k-1] = seg // the last segment holds no committed byte
+			} else {
+				enc.Segs = append(enc.Segs, seg)
+			}
+		}
+		if c, err = sl.cipher(enc.Segs[len(enc.Segs)-1].ID); err != nil {
+			return oss.ObjectInfo{}, oss.Wrap(op, err)
+		}
+		// From here until the commit, the blob may hold bytes at the
+		// committed length encrypted under this segment.
+		s.appendClean.forget(ext.ID)
+	}
 	f, err := os.OpenFile(s.blobs.path(ext.ID), os.O_RDWR, 0)
 	if err != nil {
 		return oss.ObjectInfo{}, oss.Wrap(op, err)
@@ -91,7 +128,13 @@ func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body
 		f.Truncate(old.Size)
 		return oss.ObjectInfo{}, err
 	}
-	if err := copyHashed(op, io.NewOffsetWriter(f, old.Size), h, body, p.Size, old.Size); err != nil {
+	var w io.Writer = io.NewOffsetWriter(f, old.Size)
+	if c != nil {
+		ew := newEncWriter(w, c, old.Size)
+		defer ew.release()
+		w = ew
+	}
+	if err := copyHashed(op, w, h, body, p.Size, old.Size); err != nil {
 		return fail(err)
 	}
 	if len(p.ContentMD5) != 0 && !bytes.Equal(p.ContentMD5, h.Sum()) {
@@ -107,6 +150,7 @@ func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body
 	r.ETag = appendETag(r.CRC64, r.Size)
 	r.MTime = now.UnixNano()
 	r.Extents = []extent{{Kind: extFile, ID: ext.ID, Size: r.Size}}
+	r.Enc = enc
 	t := s.newTxn(ctx)
 	defer t.abort()
 	t.setRecord(objectKey(p.Bucket, p.Key), &r)
@@ -121,14 +165,25 @@ func (s *Store) AppendObject(ctx context.Context, in oss.AppendObjectInput, body
 		}
 		return fail(err)
 	}
+	if enc != nil {
+		s.appendClean.set(ext.ID, r.Size)
+	}
 	return info, nil
 }
 
 // appendCreate creates an appendable object from its first append. The
 // caller holds the bucket's read lock and the key's lock.
 func (s *Store) appendCreate(ctx context.Context, op string, bs *bucketState, p *oss.PutObjectInput, body io.Reader) (oss.ObjectInfo, error) {
+	sse, err := s.resolveSSE(op, p.SSE, bs)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	sl, err := s.newSealer(op, sse)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
 	h := checksum.NewHasher(0)
-	id, err := s.writeBlob(op, h, nil, body, p.Size)
+	id, err := s.writeBlob(op, h, nil, body, p.Size, sl)
 	if err != nil {
 		return oss.ObjectInfo{}, err
 	}
@@ -138,6 +193,11 @@ func (s *Store) appendCreate(ctx context.Context, op string, bs *bucketState, p 
 		return oss.ObjectInfo{}, oss.E(op, oss.InvalidDigest, "The Content-MD5 you specified did not match what we received.")
 	}
 	r := newRecord(bs, p)
+	r.seal(sl, sse)
+	if r.Enc != nil {
+		// The first segment is keyed by the blob id, as writeBlob encrypted it.
+		r.Enc.Segs = []encSeg{{Off: 0, ID: id}}
+	}
 	r.Type = oss.TypeAppendable
 	r.Size, r.CRC64 = h.Len(), h.CRC64()
 	r.ETag = appendETag(r.CRC64, r.Size)
@@ -145,5 +205,9 @@ func (s *Store) appendCreate(ctx context.Context, op string, bs *bucketState, p 
 	t.addBlob(id)
 	r.Extents = []extent{{Kind: extFile, ID: id, Size: r.Size}}
 	var pos int64
-	return s.installLocked(op, t, bs, p.Key, nil, r, installOpts{event: oss.ObjectCreatedAppend, position: &pos})
+	info, err := s.installLocked(op, t, bs, p.Key, nil, r, installOpts{event: oss.ObjectCreatedAppend, position: &pos})
+	if err == nil && r.Enc != nil {
+		s.appendClean.set(id, r.Size)
+	}
+	return info, err
 }

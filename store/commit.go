@@ -67,8 +67,10 @@ func (t *txn) abort() {
 func (t *txn) setRecord(k []byte, r *record) { t.b.Set(k, encodeRecord(r), nil) }
 
 // addInline stores inline data under a new id and returns its extent.
-func (t *txn) addInline(data []byte) extent {
-	id := t.s.clock.next()
+func (t *txn) addInline(data []byte) extent { return t.addInlineID(t.s.clock.next(), data) }
+
+// addInlineID stores inline data under id (fresh from the id clock).
+func (t *txn) addInlineID(id uint64, data []byte) extent {
 	t.b.Set(dataKey(id), data, nil)
 	return extent{Kind: extInline, ID: id, Size: int64(len(data))}
 }

@@ -49,6 +49,12 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 	if err := s.outboxRoom(op); err != nil {
 		return oss.CopyObjectOutput{}, err
 	}
+	// The destination's encryption is the copy request's or the destination
+	// bucket's default, never inherited from the source (as in OSS).
+	sse, err := s.resolveSSE(op, dst.SSE, dstBs)
+	if err != nil {
+		return oss.CopyObjectOutput{}, err
+	}
 	name := dst.EventName
 	if name == "" {
 		name = oss.ObjectCreatedCopy
@@ -76,16 +82,21 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 		r.Checksums = srcInfo.Checksums
 		t := s.newTxn(ctx)
 		o := installOpts{forbidOverwrite: dst.ForbidOverwrite, event: name}
+		// A copy onto itself keeps the data in place unless it changes
+		// whether the data is encrypted (OSS's way to encrypt, or decrypt,
+		// an existing object).
 		inPlace := latest && in.SrcBucket == dst.Bucket && in.SrcKey == dst.Key &&
-			(dstBs.versioning() == oss.VersioningOff || (dstBs.versioning() == oss.VersioningSuspended && src.isNull()))
+			(dstBs.versioning() == oss.VersioningOff || (dstBs.versioning() == oss.VersioningSuspended && src.isNull())) &&
+			(sse == "") == (src.Enc == nil)
 		switch {
 		case src.Type == oss.TypeSymlink:
 			r.Type, r.Target, r.ETag, r.CRC64 = oss.TypeSymlink, src.Target, src.ETag, src.CRC64
 		case inPlace:
-			// Metadata update: the new record keeps the source's data, which
-			// the replaced record then does not drop.
+			// Metadata update: the new record keeps the source's data (and
+			// its encryption), which the replaced record then does not drop.
 			r.Type, r.Size, r.ETag, r.CRC64, r.PartsCount = src.Type, src.Size, src.ETag, src.CRC64, src.PartsCount
 			r.Extents = src.Extents
+			r.SSE, r.Enc = src.SSE, src.Enc
 			vseq := src.VSeq
 			o.check = func(old *record) error {
 				if old == nil || old.VSeq != vseq {
@@ -94,7 +105,15 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 				return nil
 			}
 		default:
-			bd, err := s.copyData(op, src)
+			// The data is decrypted from the source and encrypted under a
+			// new data key of the destination's own.
+			sl, err := s.newSealer(op, sse)
+			if err != nil {
+				t.abort()
+				return oss.CopyObjectOutput{}, err
+			}
+			r.seal(sl, sse)
+			bd, err := s.copyData(op, src, sl)
 			if isNotExist(err) && attempt < maxReadRetries {
 				t.abort()
 				continue
@@ -122,8 +141,8 @@ var errRetry = errors.New("store: retry")
 
 // copyData reads the whole data of src into a new body, verifying it
 // against the source's CRC-64.
-func (s *Store) copyData(op string, src *record) (*body, error) {
-	bd, err := s.copyRange(op, src, 0, src.Size)
+func (s *Store) copyData(op string, src *record, sl *sealer) (*body, error) {
+	bd, err := s.copyRange(op, src, 0, src.Size, sl)
 	if err != nil {
 		return nil, err
 	}
@@ -134,15 +153,19 @@ func (s *Store) copyData(op string, src *record) (*body, error) {
 	return bd, nil
 }
 
-// copyRange reads length bytes of src from start into a new body. A vanished
-// source blob is reported as fs.ErrNotExist (the caller looks up again).
-func (s *Store) copyRange(op string, src *record, start, length int64) (*body, error) {
+// copyRange reads length bytes of src (decrypted) from start into a new
+// body, encrypted by sl if set. A vanished source blob is reported as
+// fs.ErrNotExist (the caller looks up again).
+func (s *Store) copyRange(op string, src *record, start, length int64, sl *sealer) (*body, error) {
 	rd, err := s.openData(src, start, length)
-	if err != nil {
+	if isNotExist(err) {
 		return nil, err
 	}
+	if err != nil {
+		return nil, oss.Wrap(op, err)
+	}
 	defer rd.Close()
-	bd, err := s.readBody(op, rd, length, nil, true)
+	bd, err := s.readBody(op, rd, length, nil, true, sl)
 	if oss.IsCode(err, oss.IncompleteBody) { // the source, not a client, fell short
 		return nil, oss.Wrap(op, errors.New("store: copy source shorter than its record"))
 	}

@@ -66,7 +66,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("crash test child only")
 	}
 	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
-	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}})
+	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}, Encryption: testEncryption(t, 7)})
 	if err != nil {
 		fmt.Println("OPENFAIL", err)
 		os.Exit(2)
@@ -78,6 +78,12 @@ func TestCrashChild(t *testing.T) {
 		}
 	}
 	if err := s.PutBucketVersioning(bg, "crashv", oss.VersioningEnabled); err != nil {
+		fmt.Println("BUCKETFAIL", err)
+		os.Exit(2)
+	}
+	// Encryption at rest: the versioned bucket encrypts by default, and the
+	// odd workers ask for SSE on their own writes.
+	if err := s.PutBucketEncryption(bg, "crashv", SSEAES256); err != nil {
 		fmt.Println("BUCKETFAIL", err)
 		os.Exit(2)
 	}
@@ -95,6 +101,10 @@ func TestCrashChild(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seed, uint64(w)))
+			sse := ""
+			if w%2 == 1 {
+				sse = SSEAES256
+			}
 			lengths := map[string]int64{} // appendable objects: current length, -1 = not appendable
 			crcs := map[string]uint64{}
 			for id := 0; ; id++ {
@@ -122,7 +132,7 @@ func TestCrashChild(t *testing.T) {
 				case p < 6:
 					data := crashData(seed, w, id)
 					say("B %d %d put %s %d %d 0", w, id, key, checksum.CRC64(data), len(data))
-					if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data))}, bytes.NewReader(data)); err != nil {
+					if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data)), SSE: sse}, bytes.NewReader(data)); err != nil {
 						say("ERR %v", err)
 						os.Exit(3)
 					}
@@ -138,7 +148,7 @@ func TestCrashChild(t *testing.T) {
 					}
 					crc := checksum.UpdateCRC64(crcs[key], data)
 					say("B %d %d app %s %d %d %d", w, id, key, crc, pos+int64(len(data)), pos)
-					if _, err := s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data))}, Position: pos}, bytes.NewReader(data)); err != nil {
+					if _, err := s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: "crash", Key: key, Size: int64(len(data)), SSE: sse}, Position: pos}, bytes.NewReader(data)); err != nil {
 						say("ERR %v", err)
 						os.Exit(3)
 					}
@@ -152,7 +162,7 @@ func TestCrashChild(t *testing.T) {
 					p2 := crashData(seed, w, id+1<<20)
 					all := append(append([]byte(nil), p1...), p2...)
 					say("B %d %d mpu %s %d %d 0", w, id, key, checksum.CRC64(all), len(all))
-					u, err := s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: "crash", Key: key})
+					u, err := s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: "crash", Key: key, SSE: sse})
 					if err != nil {
 						say("ERR %v", err)
 						os.Exit(3)
@@ -272,7 +282,7 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 	}
 	t.Logf("%d ops begun, %d acknowledged before the kill", len(order), acked)
 
-	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}})
+	s, err := Open(bg, dir, Options{Owner: oss.Owner{ID: "1"}, Encryption: testEncryption(t, 7)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +322,7 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 		}
 	}
 	fileExtents := 0
+	var appendables []oss.ObjectInfo
 	for w := 0; w < crashWorkers; w++ {
 		for k := 0; k < crashKeys; k++ {
 			key := fmt.Sprintf("w%d/k%d", w, k)
@@ -341,6 +352,12 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 				got = state{true, checksum.CRC64(gotData), int64(len(gotData))}
 				if info.CRC64 != got.crc || info.Size != got.size {
 					t.Fatalf("%s: record CRC/size %d/%d, data %d/%d", key, info.CRC64, info.Size, got.crc, got.size)
+				}
+				if wantSSE := map[bool]string{true: SSEAES256}[w%2 == 1]; info.SSE != wantSSE {
+					t.Fatalf("%s: SSE %q, want %q", key, info.SSE, wantSSE)
+				}
+				if info.Type == oss.TypeAppendable {
+					appendables = append(appendables, info)
 				}
 				switch {
 				case info.Type == oss.TypeMultipart:
@@ -428,9 +445,21 @@ func runCrashRound(t *testing.T, seed uint64, after time.Duration) {
 	if n := countBlobFiles(t, dir); n != fileExtents {
 		t.Fatalf("%d blob files for %d file-backed objects", n, fileExtents)
 	}
-	// The reopened store takes writes.
+	// The reopened store takes writes, appends included (on an encrypted
+	// object, past whatever tail the kill left).
 	if _, err := s.PutObject(bg, oss.PutObjectInput{Bucket: "crash", Key: "after", Size: 1}, strings.NewReader("x")); err != nil {
 		t.Fatal(err)
+	}
+	for _, info := range appendables {
+		more := crashData(seed, 99, int(info.Size))
+		out, err := s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: "crash", Key: info.Key, Size: int64(len(more))}, Position: info.Size}, bytes.NewReader(more))
+		if err != nil {
+			t.Fatalf("append after the crash to %s: %v", info.Key, err)
+		}
+		_, data, err := readAll(s, "crash", info.Key)
+		if err != nil || checksum.CRC64(data) != out.CRC64 || checksum.CRC64(data[info.Size:]) != checksum.CRC64(more) {
+			t.Fatalf("%s after an append past the crash: %v", info.Key, err)
+		}
 	}
 }
 

@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ossflow/ossflow/checksum"
 	"github.com/ossflow/ossflow/oss"
 )
 
@@ -69,6 +71,7 @@ func checkInvariants(t *testing.T, e *testEnv) {
 				}
 			}
 			claim(fmt.Sprintf("%q", k), r)
+			checkData(t, s, fmt.Sprintf("%q", k), r)
 		case ksUpload:
 			rest := string(k[1:])
 			cnt(rest[:bytes.IndexByte(k[1:], 0)]).uploads++
@@ -124,6 +127,40 @@ func checkInvariants(t *testing.T, e *testEnv) {
 	}
 }
 
+// checkData reads a version's data (decrypting it if encrypted) whole and
+// in a range, and checks it against the record's size and CRC-64.
+func checkData(t *testing.T, s *Store, who string, r *record) {
+	t.Helper()
+	if r.deleteMarker() || r.Type == oss.TypeSymlink {
+		return
+	}
+	if (r.Enc != nil) != (r.SSE != "") {
+		t.Fatalf("%s: SSE %q with encryption state %v", who, r.SSE, r.Enc != nil)
+	}
+	rd, err := s.openData(r, 0, r.Size)
+	if err != nil {
+		t.Fatalf("%s: open: %v", who, err)
+	}
+	all, err := io.ReadAll(rd)
+	rd.Close()
+	if err != nil || int64(len(all)) != r.Size || checksum.CRC64(all) != r.CRC64 {
+		t.Fatalf("%s: data of %d bytes (err %v) does not match the record (size %d, CRC)", who, len(all), err, r.Size)
+	}
+	if r.Size < 3 {
+		return
+	}
+	a, b := r.Size/3, r.Size-r.Size/5
+	rd, err = s.openData(r, a, b-a)
+	if err != nil {
+		t.Fatalf("%s: open range: %v", who, err)
+	}
+	part, err := io.ReadAll(rd)
+	rd.Close()
+	if err != nil || !bytes.Equal(part, all[a:b]) {
+		t.Fatalf("%s: range [%d,%d) differs (err %v)", who, a, b, err)
+	}
+}
+
 func beUint64(b []byte) uint64 {
 	var v uint64
 	for _, c := range b[:8] {
@@ -135,10 +172,13 @@ func beUint64(b []byte) uint64 {
 // Random operations of every kind, with versioning switched on and off;
 // the invariants hold throughout and across a reopen.
 func TestRandomOpsInvariants(t *testing.T) {
-	e := newEnv(t, Options{InlineThreshold: 512})
+	e := newEnv(t, Options{InlineThreshold: 512, Encryption: testEncryption(t, 9)})
 	buckets := []string{"bk-a", "bk-b"}
 	for _, b := range buckets {
 		e.bucket(b)
+	}
+	if err := e.s.PutBucketEncryption(bg, "bk-b", SSEAES256); err != nil { // bk-b encrypts by default
+		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(5, 6))
 	keys := []string{"a", "b", "c/d", "c/e", "f"}
@@ -152,6 +192,14 @@ func TestRandomOpsInvariants(t *testing.T) {
 		}
 		return randBytes(r, 100<<10+r.IntN(1000))
 	}
+	kinds := map[oss.ObjectType]int{} // encrypted objects seen
+	// Some writes ask for SSE explicitly (in either bucket).
+	sse := func() string {
+		if r.IntN(3) == 0 {
+			return SSEAES256
+		}
+		return ""
+	}
 	for step := 0; step < 1000; step++ {
 		b := buckets[r.IntN(2)]
 		k := keys[r.IntN(len(keys))]
@@ -161,7 +209,7 @@ func TestRandomOpsInvariants(t *testing.T) {
 			err = e.s.PutBucketVersioning(bg, b, []oss.VersioningStatus{oss.VersioningEnabled, oss.VersioningSuspended}[r.IntN(2)])
 		case p < 30:
 			d := data()
-			_, err = e.s.PutObject(bg, oss.PutObjectInput{Bucket: b, Key: k, Size: int64(len(d))}, bytes.NewReader(d))
+			_, err = e.s.PutObject(bg, oss.PutObjectInput{Bucket: b, Key: k, Size: int64(len(d)), SSE: sse()}, bytes.NewReader(d))
 		case p < 40:
 			_, err = e.s.DeleteObject(bg, oss.DeleteObjectInput{Bucket: b, Key: k})
 		case p < 48:
@@ -172,7 +220,7 @@ func TestRandomOpsInvariants(t *testing.T) {
 			}
 		case p < 55:
 			_, err = e.s.CopyObject(bg, oss.CopyObjectInput{SrcBucket: buckets[r.IntN(2)], SrcKey: keys[r.IntN(len(keys))], ReplaceMeta: r.IntN(2) == 0,
-				Dest: oss.PutObjectInput{Bucket: b, Key: k}})
+				Dest: oss.PutObjectInput{Bucket: b, Key: k, SSE: sse()}})
 		case p < 65:
 			d := data()
 			h, herr := e.s.HeadObject(bg, oss.GetObjectInput{Bucket: b, Key: k})
@@ -180,10 +228,10 @@ func TestRandomOpsInvariants(t *testing.T) {
 			if herr == nil {
 				pos = h.Size
 			}
-			_, err = e.s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: b, Key: k, Size: int64(len(d))}, Position: pos}, bytes.NewReader(d))
+			_, err = e.s.AppendObject(bg, oss.AppendObjectInput{Put: oss.PutObjectInput{Bucket: b, Key: k, Size: int64(len(d)), SSE: sse()}, Position: pos}, bytes.NewReader(d))
 		case p < 70:
 			var u oss.MultipartUpload
-			u, err = e.s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: b, Key: k})
+			u, err = e.s.InitiateMultipartUpload(bg, oss.PutObjectInput{Bucket: b, Key: k, SSE: sse()})
 			if err == nil {
 				uploads[u.UploadID] = [2]string{b, k}
 			}
@@ -219,6 +267,9 @@ func TestRandomOpsInvariants(t *testing.T) {
 				t.Fatalf("step %d: %v", step, err)
 			}
 		}
+		if h, err := e.s.HeadObject(bg, oss.GetObjectInput{Bucket: b, Key: k}); err == nil && h.SSE != "" {
+			kinds[h.Type]++
+		}
 		if step%300 == 299 {
 			checkInvariants(t, e)
 		}
@@ -226,4 +277,7 @@ func TestRandomOpsInvariants(t *testing.T) {
 	checkInvariants(t, e)
 	e.reopen()
 	checkInvariants(t, e)
+	if kinds[oss.TypeNormal] == 0 || kinds[oss.TypeAppendable] == 0 || kinds[oss.TypeMultipart] == 0 {
+		t.Fatalf("encrypted objects seen by type: %v", kinds)
+	}
 }

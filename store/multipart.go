@@ -44,8 +44,19 @@ func (s *Store) InitiateMultipartUpload(ctx context.Context, in oss.PutObjectInp
 		return oss.MultipartUpload{}, err
 	}
 	defer release()
+	// The upload's data key encrypts every part; each part's data is keyed
+	// by its own extent id.
+	sse, err := s.resolveSSE(op, in.SSE, bs)
+	if err != nil {
+		return oss.MultipartUpload{}, err
+	}
+	sl, err := s.newSealer(op, sse)
+	if err != nil {
+		return oss.MultipartUpload{}, err
+	}
 	now := s.now()
 	r := newRecord(bs, &in)
+	r.seal(sl, sse)
 	r.Type = oss.TypeMultipart
 	r.MTime = now.UnixNano()
 	id := s.newUploadID()
@@ -86,13 +97,18 @@ func (s *Store) UploadPart(ctx context.Context, in oss.UploadPartInput, body io.
 	if err := checkPartInput(op, &in); err != nil {
 		return oss.Part{}, err
 	}
-	if err := s.uploadExists(op, in.Bucket, in.Key, in.UploadID); err != nil {
+	up, err := s.uploadExists(op, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
 		return oss.Part{}, err
 	}
 	if err := s.outboxRoom(op); err != nil {
 		return oss.Part{}, err
 	}
-	bd, err := s.readBody(op, body, in.Size, in.ContentMD5, true)
+	sl, err := s.sealerOf(op, up.Enc)
+	if err != nil {
+		return oss.Part{}, err
+	}
+	bd, err := s.readBody(op, body, in.Size, in.ContentMD5, true, sl)
 	if err != nil {
 		return oss.Part{}, err
 	}
@@ -100,19 +116,21 @@ func (s *Store) UploadPart(ctx context.Context, in oss.UploadPartInput, body io.
 }
 
 // uploadExists is an early (unlocked) check, so a body is not streamed for
-// an upload that does not exist; commitPart checks again under the lock.
-func (s *Store) uploadExists(op, bucket, key, id string) error {
+// an upload that does not exist; commitPart checks again under the lock. It
+// returns the upload's record (whose encryption the parts follow; an upload
+// id is never reused, so the record read here is the one committed with).
+func (s *Store) uploadExists(op, bucket, key, id string) (*record, error) {
 	if _, err := s.readBucket(op, bucket); err != nil {
-		return err
+		return nil, err
 	}
-	_, ok, err := s.get(uploadKey(bucket, key, id))
+	up, err := s.getRecord(uploadKey(bucket, key, id))
 	if err != nil {
-		return oss.Wrap(op, err)
+		return nil, oss.Wrap(op, err)
 	}
-	if !ok {
-		return noSuchUpload(op, bucket, key, id)
+	if up == nil {
+		return nil, noSuchUpload(op, bucket, key, id)
 	}
-	return nil
+	return up, nil
 }
 
 // commitPart records a received part under the upload's read lock and the
@@ -183,10 +201,15 @@ func (s *Store) UploadPartCopy(ctx context.Context, in oss.UploadPartCopyInput) 
 	if err != nil {
 		return oss.Part{}, err
 	}
-	if err := s.uploadExists(op, in.Part.Bucket, in.Part.Key, in.Part.UploadID); err != nil {
+	up, err := s.uploadExists(op, in.Part.Bucket, in.Part.Key, in.Part.UploadID)
+	if err != nil {
 		return oss.Part{}, err
 	}
 	if err := s.outboxRoom(op); err != nil {
+		return oss.Part{}, err
+	}
+	sl, err := s.sealerOf(op, up.Enc)
+	if err != nil {
 		return oss.Part{}, err
 	}
 	for attempt := 0; ; attempt++ {
@@ -217,7 +240,7 @@ func (s *Store) UploadPartCopy(ctx context.Context, in oss.UploadPartCopyInput) 
 		if rng != nil {
 			start, length = rng.Start, rng.Length
 		}
-		bd, err := s.copyRange(op, src, start, length)
+		bd, err := s.copyRange(op, src, start, length, sl)
 		if isNotExist(err) && attempt < maxReadRetries {
 			continue
 		}

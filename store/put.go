@@ -15,8 +15,9 @@ import (
 // body is object data received and hashed in one pass: inline bytes, or a
 // sealed (fsynced) blob file that is in flight until a txn takes it.
 type body struct {
-	inline []byte
-	blob   uint64 // 0 = none
+	inline   []byte
+	inlineID uint64 // the inline data's id when chosen before attach (encrypted data); 0 = at attach
+	blob     uint64 // 0 = none
 	size   int64
 	md5    []byte
 	crc    uint64
@@ -28,6 +29,8 @@ func (b *body) attach(t *txn) []extent {
 	case b.blob != 0:
 		t.addBlob(b.blob)
 		return []extent{{Kind: extFile, ID: b.blob, Size: b.size}}
+	case b.size > 0 && b.inlineID != 0:
+		return []extent{t.addInlineID(b.inlineID, b.inline)}
 	case b.size > 0:
 		return []extent{t.addInline(b.inline)}
 	}
@@ -63,8 +66,10 @@ func bodyErr(op string, err error) error {
 // at most oss.MaxObjectSize) from r, hashing MD5 and CRC-64 while storing
 // them: inline when inlineOK and the data fits the inline threshold, else
 // into a new blob file, fsynced before return. wantMD5, when set, is
-// verified (InvalidDigest).
-func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inlineOK bool) (*body, error) {
+// verified (InvalidDigest). With a sealer the data is encrypted before it
+// is stored (the hashes are of the plaintext); inline data then gets its id
+// here, as it keys the keystream.
+func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inlineOK bool, sl *sealer) (*body, error) {
 	limit := s.inline
 	if !inlineOK {
 		limit = -1
@@ -79,6 +84,9 @@ func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inl
 		}
 		h.Write(buf)
 		bd.inline = buf
+		if err := s.sealInline(bd, sl); err != nil {
+			return nil, oss.Wrap(op, err)
+		}
 	case size < 0 && limit >= 0:
 		var buf bytes.Buffer
 		if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
@@ -87,15 +95,18 @@ func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inl
 		if int64(buf.Len()) <= limit {
 			h.Write(buf.Bytes())
 			bd.inline = buf.Bytes()
+			if err := s.sealInline(bd, sl); err != nil {
+				return nil, oss.Wrap(op, err)
+			}
 			break
 		}
-		id, err := s.writeBlob(op, h, buf.Bytes(), r, -1)
+		id, err := s.writeBlob(op, h, buf.Bytes(), r, -1, sl)
 		if err != nil {
 			return nil, err
 		}
 		bd.blob = id
 	default:
-		id, err := s.writeBlob(op, h, nil, r, size)
+		id, err := s.writeBlob(op, h, nil, r, size, sl)
 		if err != nil {
 			return nil, err
 		}
@@ -109,10 +120,26 @@ func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inl
 	return bd, nil
 }
 
+// sealInline encrypts bd's inline data in place under a fresh inline id.
+func (s *Store) sealInline(bd *body, sl *sealer) error {
+	if sl == nil || len(bd.inline) == 0 {
+		return nil
+	}
+	id := s.clock.next()
+	c, err := sl.cipher(id)
+	if err != nil {
+		return err
+	}
+	c.XORAt(bd.inline, bd.inline, 0)
+	bd.inlineID = id
+	return nil
+}
+
 // writeBlob streams prefix and then r (exactly size bytes, or to EOF when
-// size < 0) into a new blob file, hashing into h, and seals it. The file is
-// in flight on success and removed on failure.
-func (s *Store) writeBlob(op string, h *checksum.Hasher, prefix []byte, r io.Reader, size int64) (uint64, error) {
+// size < 0) into a new blob file, hashing into h, and seals it; with a
+// sealer, the plaintext is hashed and the ciphertext (keyed by the blob's
+// id) written. The file is in flight on success and removed on failure.
+func (s *Store) writeBlob(op string, h *checksum.Hasher, prefix []byte, r io.Reader, size int64, sl *sealer) (uint64, error) {
 	id, f, err := s.blobs.create(s.clock.next)
 	if err != nil {
 		return 0, oss.Wrap(op, err)
@@ -123,13 +150,23 @@ func (s *Store) writeBlob(op string, h *checksum.Hasher, prefix []byte, r io.Rea
 		s.blobs.release(id)
 		return 0, err
 	}
+	var w io.Writer = f
+	if sl != nil {
+		c, err := sl.cipher(id)
+		if err != nil {
+			return fail(oss.Wrap(op, err))
+		}
+		ew := newEncWriter(f, c, 0)
+		defer ew.release()
+		w = ew
+	}
 	if len(prefix) > 0 {
 		h.Write(prefix)
-		if _, err := f.Write(prefix); err != nil {
+		if _, err := w.Write(prefix); err != nil {
 			return fail(oss.Wrap(op, err))
 		}
 	}
-	if err := copyHashed(op, f, h, r, size, int64(len(prefix))); err != nil {
+	if err := copyHashed(op, w, h, r, size, int64(len(prefix))); err != nil {
 		return fail(err)
 	}
 	if err := s.blobs.seal(id, f); err != nil {
@@ -273,11 +310,20 @@ func (s *Store) PutObject(ctx context.Context, in oss.PutObjectInput, body io.Re
 	if err := s.outboxRoom(op); err != nil {
 		return oss.ObjectInfo{}, err
 	}
-	bd, err := s.readBody(op, body, in.Size, in.ContentMD5, true)
+	sse, err := s.resolveSSE(op, in.SSE, bs)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	sl, err := s.newSealer(op, sse)
+	if err != nil {
+		return oss.ObjectInfo{}, err
+	}
+	bd, err := s.readBody(op, body, in.Size, in.ContentMD5, true, sl)
 	if err != nil {
 		return oss.ObjectInfo{}, err
 	}
 	r := newRecord(bs, &in)
+	r.seal(sl, sse)
 	r.Size, r.CRC64, r.ETag = bd.size, bd.crc, checksum.ETag(bd.md5)
 	t := s.newTxn(ctx)
 	r.Extents = bd.attach(t)

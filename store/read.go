@@ -191,6 +191,8 @@ type piece struct {
 	pos  int64 // bytes served
 	data []byte
 	f    *os.File
+	rc   *recCrypt  // decryption of an encrypted record's data, else nil
+	dc   DataCipher // the extent's cipher (rc's cache)
 }
 
 // objectReader serves a byte range spanning an object's extents. Inline
@@ -206,6 +208,10 @@ type objectReader struct {
 const eagerOpens = 64
 
 func (s *Store) openData(r *record, start, length int64) (*objectReader, error) {
+	rc, err := s.decrypter(r)
+	if err != nil {
+		return nil, err
+	}
 	or := &objectReader{s: s}
 	var off int64
 	for _, e := range r.Extents {
@@ -214,7 +220,7 @@ func (s *Store) openData(r *record, start, length int64) (*objectReader, error) 
 			ps := max(start-off, 0)
 			pe := min(e.Size, start+length-off)
 			if pe > ps {
-				or.pieces = append(or.pieces, piece{ext: e, off: ps, n: pe - ps})
+				or.pieces = append(or.pieces, piece{ext: e, off: ps, n: pe - ps, rc: rc})
 			}
 		}
 		off = end
@@ -269,6 +275,9 @@ func (or *objectReader) Read(b []byte) (int, error) {
 		want := min(int64(len(b)), p.n-p.pos)
 		if p.ext.Kind == extInline {
 			n := copy(b[:want], p.data[p.pos:])
+			if err := p.decrypt(b[:n]); err != nil {
+				return 0, err
+			}
 			p.pos += int64(n)
 			return n, nil
 		}
@@ -280,8 +289,11 @@ func (or *objectReader) Read(b []byte) (int, error) {
 			p.f = f
 		}
 		n, err := p.f.ReadAt(b[:want], p.off+p.pos)
-		p.pos += int64(n)
 		if n > 0 {
+			if err := p.decrypt(b[:n]); err != nil {
+				return 0, err
+			}
+			p.pos += int64(n)
 			return n, nil
 		}
 		if err == io.EOF {
@@ -299,7 +311,7 @@ func (or *objectReader) WriteTo(w io.Writer) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	for {
-		if or.i < len(or.pieces) && or.pieces[or.i].ext.Kind == extInline && or.pieces[or.i].pos < or.pieces[or.i].n {
+		if or.i < len(or.pieces) && or.pieces[or.i].ext.Kind == extInline && or.pieces[or.i].rc == nil && or.pieces[or.i].pos < or.pieces[or.i].n {
 			p := &or.pieces[or.i]
 			n, err := w.Write(p.data[p.pos:])
 			p.pos += int64(n)
@@ -324,6 +336,14 @@ func (or *objectReader) WriteTo(w io.Writer) (int64, error) {
 			return total, err
 		}
 	}
+}
+
+// decrypt decrypts in place b, the stored bytes at p.pos of the piece.
+func (p *piece) decrypt(b []byte) error {
+	if p.rc == nil {
+		return nil
+	}
+	return p.rc.xor(p.ext, &p.dc, b, b, p.off+p.pos)
 }
 
 func (or *objectReader) Close() error {

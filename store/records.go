@@ -52,6 +52,7 @@ type record struct {
 	SSE          string
 	Checksums    map[string]string
 	Extents      []extent
+	Enc          *encState // server-side encryption of the data; nil = plaintext
 }
 
 func (r *record) deleteMarker() bool { return r.Flags&flagDeleteMarker != 0 }
@@ -149,8 +150,22 @@ func encodeRecord(r *record) []byte {
 		b = binary.AppendUvarint(b, e.ID)
 		b = binary.AppendUvarint(b, uint64(e.Size))
 	}
+	// Optional trailing sections (tag byte, then the section), so records
+	// written before a section existed still decode.
+	if r.Enc != nil {
+		b = append(b, secEnc)
+		b = appendString(b, string(r.Enc.Wrapped))
+		b = binary.AppendUvarint(b, uint64(len(r.Enc.Segs)))
+		for _, sg := range r.Enc.Segs {
+			b = binary.AppendUvarint(b, uint64(sg.Off))
+			b = binary.AppendUvarint(b, sg.ID)
+		}
+	}
 	return b
 }
+
+// Trailing section tags.
+const secEnc uint8 = 1
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -261,6 +276,30 @@ func decodeInto(r *record, b []byte, c stringCache) error {
 				d.err = true
 			}
 			e.Size = int64(sz)
+		}
+	}
+	for len(d.b) > 0 && !d.err {
+		switch d.byte() {
+		case secEnc:
+			if r.Enc != nil {
+				return errCorrupt
+			}
+			es := &encState{Wrapped: []byte(d.string())}
+			if n := d.count(2); n > 0 {
+				es.Segs = make([]encSeg, n)
+				for i := range es.Segs {
+					off := d.uvarint()
+					es.Segs[i].ID = d.uvarint()
+					// Offsets start at 0 and strictly ascend.
+					if off > math.MaxInt64 || (i == 0 && off != 0) || (i > 0 && int64(off) <= es.Segs[i-1].Off) {
+						d.err = true
+					}
+					es.Segs[i].Off = int64(off)
+				}
+			}
+			r.Enc = es
+		default:
+			return errCorrupt
 		}
 	}
 	if d.err || len(d.b) != 0 || r.Size < 0 {

@@ -59,6 +59,9 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(encodeRecord(sampleRecord()))
 	f.Add(encodeRecord(&record{}))
 	f.Add([]byte{1, 0, 0})
+	enc := sampleRecord()
+	enc.Enc = &encState{Wrapped: []byte("wrapped-key"), Segs: []encSeg{{0, 7}, {100, 9}}}
+	f.Add(encodeRecord(enc))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeRecord(b)
 		if err != nil {

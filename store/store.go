@@ -38,6 +38,10 @@ type Options struct {
 	OutboxLimit int
 	// CacheSize is the metadata block cache in bytes; default 64 MiB.
 	CacheSize int64
+	// Encryption enables server-side encryption at rest (SSE AES256, per
+	// object or as a bucket default). Nil: writes that ask for SSE fail
+	// with NotImplemented, and encrypted data cannot be read.
+	Encryption Encryption
 }
 
 // DefaultInlineThreshold is the default of Options.InlineThreshold (chosen
@@ -70,6 +74,8 @@ type Store struct {
 
 	keys    *stripes
 	uploads *rwStripes
+
+	appendClean appendClean // encrypted appends that may continue their keystream segment
 
 	// commitMu orders commits: it assigns outbox sequence numbers and updates
 	// the in-memory bucket counters while pebble applies the batch, so the

@@ -149,14 +149,13 @@ func checkPut(op string, in *oss.PutObjectInput) error {
 }
 
 // newRecord builds the record of a whole-object write from its input; the
-// data fields are the caller's.
+// data fields and the encryption (record.seal) are the caller's.
 func newRecord(bs *bucketState, in *oss.PutObjectInput) *record {
 	r := &record{
 		Type:         oss.TypeNormal,
 		StorageClass: in.StorageClass,
 		ACL:          in.ACL,
 		Meta:         in.Meta,
-		SSE:          in.SSE,
 	}
 	b := bs.info.Load()
 	if r.StorageClass == "" {
