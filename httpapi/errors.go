@@ -133,6 +133,7 @@ func (h *Handler) writeError(w *respWriter, r *http.Request, rc *reqCtx, err err
 	for _, k := range []string{"Etag", "Last-Modified", "Content-Range", "Content-Length", "Content-Type", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires", "Accept-Ranges"} {
 		hd.Del(k)
 	}
+	applyErrorHeaders(hd, err)
 	if er.ec != "" {
 		hd.Set(hdrOSSEC, er.ec)
 	}

@@ -31,7 +31,7 @@ func getObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if rc.head {
 		info, err := h.eng.HeadObject(rc.ctx, in)
 		if err != nil {
-			return err
+			return rc.readError(err, info)
 		}
 		rng, err := in.Range.Resolve(info.Size)
 		if err != nil {
@@ -42,6 +42,9 @@ func getObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	out, err := h.eng.GetObject(rc.ctx, in)
 	if err != nil {
+		if out != nil {
+			return rc.readError(err, out.Info)
+		}
 		return err
 	}
 	defer out.Body.Close()
