@@ -514,7 +514,8 @@ func ActionFor(op string) string {
 		"PutBucketLifecycle", "GetBucketLifecycle", "DeleteBucketLifecycle",
 		"PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicyStatus",
 		"PutBucketCors", "GetBucketCors", "DeleteBucketCors",
-		"PutBucketReferer", "GetBucketReferer":
+		"PutBucketReferer", "GetBucketReferer",
+		"PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption":
 		return "oss:" + op
 	case "ListObjects", "ListObjectsV2", "HeadBucket":
 		return "oss:ListObjects"

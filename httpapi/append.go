@@ -36,6 +36,7 @@ func appendObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx
 	hd := w.Header()
 	hd.Set(hdrOSSNextAppendPosition, strconv.FormatInt(info.Size, 10))
 	rc.writeHeaders(hd, info.ETag, info.CRC64, info.VersionID, nil)
+	rc.sseHeader(hd, info.SSE)
 	hd.Del("Content-Md5")
 	w.WriteHeader(http.StatusOK)
 	return nil

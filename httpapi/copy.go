@@ -111,6 +111,7 @@ func copyObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 		hd.Set(rc.dialectHeader("Copy-Source-Version-Id"), out.SrcVersionID)
 	}
 	rc.writeHeaders(hd, "", out.Info.CRC64, out.Info.VersionID, nil)
+	rc.sseHeader(hd, out.Info.SSE)
 	return writeXML(w, http.StatusOK, copyObjectResult{
 		NS:           rc.ns(),
 		ETag:         out.Info.ETag,

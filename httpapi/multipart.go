@@ -261,6 +261,7 @@ func completeMultipartUpload(h *Handler, w http.ResponseWriter, r *http.Request,
 	hd := w.Header()
 	hd.Set(hdrOSSCRC64, checksum.FormatCRC64(info.CRC64))
 	rc.versionHeader(hd, info.VersionID)
+	rc.sseHeader(hd, info.SSE)
 	e := rc.encoder()
 	return writeXML(w, http.StatusOK, completeMultipartUploadResult{
 		NS:           rc.ns(),

@@ -29,6 +29,7 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 		return conditionalWriteErr(conditional, err)
 	}
 	rc.writeHeaders(w.Header(), info.ETag, info.CRC64, info.VersionID, rc.checksums)
+	rc.sseHeader(w.Header(), info.SSE)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

@@ -309,6 +309,7 @@ func postPutInput(op, bucket, key string, form *postForm) (oss.PutObjectInput, e
 func writePostResult(w http.ResponseWriter, r *http.Request, rc *reqCtx, fields map[string]string, info oss.ObjectInfo) error {
 	hd := w.Header()
 	rc.writeHeaders(hd, info.ETag, info.CRC64, info.VersionID, nil)
+	rc.sseHeader(hd, info.SSE)
 	location := postLocation(r, rc, info.Key)
 	hd.Set("Location", location)
 	if redirect := fields["success_action_redirect"]; redirect != "" {

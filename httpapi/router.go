@@ -179,6 +179,9 @@ func routeBucket(method string, q url.Values, has func(string) bool) *operation 
 	if o := routeAccessBucket(method, has); o != nil {
 		return o
 	}
+	if o := routeEncryptionBucket(method, has); o != nil {
+		return o
+	}
 	switch method {
 	case http.MethodGet:
 		switch {

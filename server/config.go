@@ -38,6 +38,14 @@ type Config struct {
 	AccessKeyID     string
 	AccessKeySecret string
 
+	// SSEMasterKey is the base64 master key of server-side encryption at
+	// rest (32 bytes; the command takes it from OSSFLOW_SSE_MASTER_KEY).
+	// When empty, the key is read from SSEMasterKeyFile, which must exist,
+	// or else from DataDir/sse-master.key, generated on the first start.
+	// Objects encrypted under one master key cannot be read under another.
+	SSEMasterKey     string
+	SSEMasterKeyFile string
+
 	// BlockPublicAccess ignores public ACLs and public bucket-policy grants
 	// on every bucket (buckets can also block them one by one with
 	// PUT /?publicAccessBlock).

@@ -90,12 +90,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	encryption, err := openEncryption(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	s.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, StoreDir), store.Options{
 		Region: cfg.Region,
 		Owner:  oss.Owner{ID: s.dir.AccountUID(), DisplayName: s.dir.AccountUID()},
 		Now:    cfg.Now,
 		// Past the bound writes fail (503) rather than lose their event.
 		OutboxLimit: cfg.Events.outboxLimit(),
+		Encryption:  encryption,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: open store: %w", err)

@@ -64,12 +64,20 @@ func splitList(s string) []string {
 	return out
 }
 
+// The master key of server-side encryption at rest: base64 in
+// OSSFLOW_SSE_MASTER_KEY, or a key file.
+const (
+	envSSEKey     = "OSSFLOW_SSE_MASTER_KEY"
+	envSSEKeyFile = "OSSFLOW_SSE_MASTER_KEY_FILE"
+)
+
 // serverFlags are the flags of "ossflow server".
 type serverFlags struct {
 	addr, data, region, pyroscope, logLevel string
 	domains                                 listFlag
 	shutdownTimeout, lifecycleInterval      time.Duration
 	blockPublicAccess                       bool
+	sseKeyFile                              string
 
 	nats                            listFlag
 	natsCreds, natsUser             string
@@ -104,6 +112,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.StringVar(&sf.logLevel, "log-level", envOr(e, envLogLevel, "info"), "debug, info, warn or error (env "+envLogLevel+")")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "how long to wait for in-flight requests on shutdown")
 	fs.DurationVar(&sf.lifecycleInterval, "lifecycle-interval", server.DefaultLifecycleInterval, "how often lifecycle rules run; negative disables")
+	fs.StringVar(&sf.sseKeyFile, "sse-master-key-file", envOr(e, envSSEKeyFile, ""), "server-side encryption master key file (32 raw bytes, mode 0600; must exist); default: "+envSSEKey+" (base64), else <data>/"+server.SSEMasterKeyFile+", generated on the first start (env "+envSSEKeyFile+")")
 	fs.BoolVar(&sf.blockPublicAccess, "block-public-access", e.getenv(envBlockPublicAccess) == "true", "ignore public ACLs and public bucket policies on every bucket (env "+envBlockPublicAccess+"=true)")
 
 	sf.nats = listFlag{values: splitList(e.getenv(envNATS))}
@@ -155,6 +164,8 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 		ShutdownTimeout:   sf.shutdownTimeout,
 		LifecycleInterval: sf.lifecycleInterval,
 		BlockPublicAccess: sf.blockPublicAccess,
+		SSEMasterKey:      e.getenv(envSSEKey),
+		SSEMasterKeyFile:  sf.sseKeyFile,
 		Events: server.EventsConfig{
 			Disabled:            sf.noEvents,
 			NATSURLs:            sf.nats.values,
