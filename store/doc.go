@@ -14,7 +14,10 @@
 // larger ones stream into blob files (dir/blobs) that are fsynced before the
 // commit that references them. Blob files that no committed record
 // references — leftovers of interrupted writes — are removed by a sweep at
-// Open.
+// Open. With Options.Encryption, writes that ask for server-side encryption
+// (or land in a bucket that encrypts by default) store only ciphertext,
+// inline or in blob files, under a per-object data key kept wrapped in the
+// record (see Encryption).
 //
 // # Guarantees
 //

@@ -18,9 +18,9 @@ type body struct {
 	inline   []byte
 	inlineID uint64 // the inline data's id when chosen before attach (encrypted data); 0 = at attach
 	blob     uint64 // 0 = none
-	size   int64
-	md5    []byte
-	crc    uint64
+	size     int64
+	md5      []byte
+	crc      uint64
 }
 
 // attach adds the data to t and returns its extents.

@@ -19,7 +19,7 @@ import (
 type accessEncryption struct{ km *access.KeyManager }
 
 func (a accessEncryption) NewDataKey() ([]byte, []byte, error) { return a.km.NewDataKey() }
-func (a accessEncryption) Unwrap(w []byte) ([]byte, error)    { return a.km.Unwrap(w) }
+func (a accessEncryption) Unwrap(w []byte) ([]byte, error)     { return a.km.Unwrap(w) }
 func (a accessEncryption) Cipher(key, id []byte) (DataCipher, error) {
 	return access.NewObjectCipher(key, id)
 }
