@@ -75,6 +75,14 @@ func BenchmarkDeployReady(b *testing.B) {
 			deploy(b, uniqueModule(guests["fnguest"]))
 		}
 	})
+	// The thumbnail example is the reference guest (a ~3.4 MB Go
+	// module); fnguest carries every test handler and is larger.
+	b.Run("fresh-thumbnail", func(b *testing.B) {
+		b.ReportMetric(float64(len(guests["thumbnail"]))/(1<<20), "module-MiB")
+		for b.Loop() {
+			deploy(b, uniqueModule(guests["thumbnail"]))
+		}
+	})
 	b.Run("compile", func(b *testing.B) {
 		rt, err := runtime.New(ctx, runtime.Config{})
 		if err != nil {
