@@ -300,12 +300,17 @@ func TestAsyncImageThroughServer(t *testing.T) {
 		t.Fatal("a refused job ran")
 	}
 
-	metrics := scrape(t, ts.Endpoint)
-	for _, m := range []string{`ossflow_image_async_jobs_total{result="success"} 3`, `ossflow_image_async_jobs_total{result="failed"} 2`, "ossflow_image_async_submitted_total 5"} {
-		if !strings.Contains(metrics, m) {
-			t.Errorf("metrics lack %s", m)
+	// A job is counted once its notification is out, so the last count may
+	// trail the notification the test just received: poll.
+	servertest.CheckFor(t, 10*time.Second, func() error {
+		metrics := scrape(t, ts.Endpoint)
+		for _, m := range []string{`ossflow_image_async_jobs_total{result="success"} 3`, `ossflow_image_async_jobs_total{result="failed"} 2`, "ossflow_image_async_submitted_total 5"} {
+			if !strings.Contains(metrics, m) {
+				return fmt.Errorf("metrics lack %s", m)
+			}
 		}
-	}
+		return nil
+	})
 }
 
 func TestAsyncImageWithoutEventPlane(t *testing.T) {
