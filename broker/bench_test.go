@@ -136,6 +136,26 @@ func (o *countingOutbox) OutboxRead(ctx context.Context, after uint64, max int) 
 	return evs, err
 }
 
+// OutboxReadRaw forwards to the engine's fast path (the relay uses it when
+// present), counting the same way.
+func (o *countingOutbox) OutboxReadRaw(ctx context.Context, after uint64, max int, fn func(*oss.Event) error) error {
+	n := 0
+	count := func(e *oss.Event) error { n++; return fn(e) }
+	var err error
+	if raw, ok := o.Outbox.(RawOutbox); ok {
+		err = raw.OutboxReadRaw(ctx, after, max, count)
+	} else {
+		var evs []oss.Event
+		evs, err = o.Outbox.OutboxRead(ctx, after, max)
+		for i := 0; err == nil && i < len(evs); i++ {
+			err = count(&evs[i])
+		}
+	}
+	o.reads.Add(1)
+	o.events.Add(int64(n))
+	return err
+}
+
 func (o *countingOutbox) perRead() float64 {
 	return float64(o.events.Load()) / float64(max(o.reads.Load(), 1))
 }

@@ -34,9 +34,15 @@ type encoder struct {
 	ceSource    string
 }
 
-// encode builds the message for e: subject, OSS JSON body, headers.
+// encode builds the message for e: subject, OSS JSON body, headers. The
+// body is e.RawPayload when set, else rendered from e.Record.
 func (c *encoder) encode(e *oss.Event) *nats.Msg {
-	data := appendPayload(make([]byte, 0, 512), &e.Record)
+	var data []byte
+	if e.RawPayload != nil { // rendered at commit; copied: the publish keeps it
+		data = append(make([]byte, 0, len(e.RawPayload)), e.RawPayload...)
+	} else {
+		data = appendPayload(make([]byte, 0, 512), &e.Record)
+	}
 	// One backing array for every header value: one allocation, not 15.
 	n := 9 // 8 headers + the relay's expected-last-msg-id
 	if c.cloudEvents {

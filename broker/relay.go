@@ -27,6 +27,18 @@ type Outbox interface {
 	OutboxNotify() <-chan struct{}
 }
 
+// RawOutbox is an optional fast path of an [Outbox] (*store.Store has it):
+// it calls fn with the events OutboxRead would return, but with the stored
+// message body in RawPayload (valid only during fn) instead of a decoded
+// Record (only Record.OSS.Bucket.ARN is set); an event with RawPayload nil
+// has its Record filled. An error from fn stops the read and is returned.
+type RawOutbox interface {
+	OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(e *oss.Event) error) error
+}
+
+// errStopRead stops a raw outbox read from its callback.
+var errStopRead = errors.New("stop outbox read")
+
 // OutboxStats is the engine's outbox state, as the composition root
 // adapts it from store.OutboxStats for [Config.OutboxStats].
 type OutboxStats struct {
@@ -233,25 +245,17 @@ func (r *relay) run(ctx context.Context) {
 		// Fill the in-flight window.
 		if more && canFill() {
 			want := min(batch, r.cfg.MaxInFlight-q.len())
-			evs, err := r.ob.OutboxRead(ctx, next, want)
-			if err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				fail(stageRead, fmt.Errorf("outbox read after %d: %w", next, err))
-				continue
-			}
-			more = len(evs) == want
 			epoch := r.nc.Stats().Reconnects
 			var perr error
-			for i := range evs {
-				e := &evs[i]
+			got := 0
+			publish := func(e *oss.Event) error {
+				got++
 				if e.Seq <= next {
-					continue
+					return nil
 				}
 				if r.nc.Status() != nats.CONNECTED {
 					perr = fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
-					break
+					return errStopRead
 				}
 				msg := r.enc.encode(e)
 				if prevID != "" {
@@ -261,11 +265,30 @@ func (r *relay) run(ctx context.Context) {
 				fut, err := r.js.PublishMsgAsync(msg)
 				if err != nil {
 					perr = fmt.Errorf("publish event %d: %w", e.Seq, err)
-					break
+					return errStopRead
 				}
 				q.push(pending{seq: e.Seq, id: e.ID, commit: e.Time, sent: now, fut: fut, epoch: epoch})
 				next, prevID = e.Seq, e.ID
+				return nil
 			}
+			var err error
+			if raw, ok := r.ob.(RawOutbox); ok {
+				err = raw.OutboxReadRaw(ctx, next, want, publish)
+			} else {
+				var evs []oss.Event
+				evs, err = r.ob.OutboxRead(ctx, next, want)
+				for i := 0; err == nil && i < len(evs) && perr == nil; i++ {
+					publish(&evs[i])
+				}
+			}
+			if err != nil && perr == nil {
+				if ctx.Err() != nil {
+					break
+				}
+				fail(stageRead, fmt.Errorf("outbox read after %d: %w", next, err))
+				continue
+			}
+			more = got == want
 			if q.len() > 0 && r.oldest.Load() == 0 {
 				r.oldest.Store(q.front().commit.UnixNano())
 			}

@@ -61,10 +61,19 @@ type Event struct {
 	Origin string `json:",omitempty"`
 	// Record is the OSS event notification record (spec section 10).
 	Record EventRecord
+	// RawPayload, when set, is the message body already rendered
+	// ({"events":[record]}, as Payload would write it from Record). A
+	// reader that skips decoding the record (the engine's raw outbox read)
+	// sets it and leaves Record unfilled but for OSS.Bucket.ARN.
+	RawPayload []byte `json:"-"`
 }
 
-// Payload is the message body published for e: {"events":[record]}.
+// Payload is the message body published for e: {"events":[record]}. It is
+// RawPayload when that is set.
 func (e Event) Payload() ([]byte, error) {
+	if e.RawPayload != nil {
+		return e.RawPayload, nil
+	}
 	return json.Marshal(EventEnvelope{Events: []EventRecord{e.Record}})
 }
 

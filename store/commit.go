@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 
 	"github.com/cockroachdb/pebble"
 
@@ -30,7 +29,9 @@ type txn struct {
 type pendingEvent struct {
 	bs  *bucketState
 	seq uint64 // assigned at commit
-	val []byte // 16 header bytes (Seq, BucketSeq) + JSON of the event
+	val []byte // the outbox value (see appendEventValue)
+	// seqOff is where val holds the sequencer's 16 hex digits.
+	seqOff int
 }
 
 type counterDelta struct {
@@ -119,13 +120,8 @@ func (t *txn) delta(d counterDelta) { t.deltas = append(t.deltas, d) }
 // event queues the outbox event of this mutation; Seq, BucketSeq and the
 // sequencer are assigned at commit.
 func (t *txn) event(ev oss.Event, bs *bucketState) {
-	ev.Seq, ev.BucketSeq = 0, 0
-	js, err := json.Marshal(&ev)
-	if err != nil { // cannot happen: plain data
-		panic(err)
-	}
-	val := make([]byte, 16, 16+len(js))
-	t.events = append(t.events, pendingEvent{bs: bs, val: append(val, js...)})
+	val, off := appendEventValue(make([]byte, 0, 1024), &ev)
+	t.events = append(t.events, pendingEvent{bs: bs, val: val, seqOff: off})
 }
 
 // commit applies the txn atomically and durably. Under commitMu it assigns
@@ -169,6 +165,7 @@ func (t *txn) commit(op string) error {
 		pe.seq = seq
 		binary.BigEndian.PutUint64(pe.val[0:8], seq)
 		binary.BigEndian.PutUint64(pe.val[8:16], c.Seq)
+		putSequencer(pe.val[pe.seqOff:pe.seqOff+16], c.Seq)
 		t.b.Set(eventKey(seq), pe.val, nil)
 	}
 	for _, d := range t.deltas {

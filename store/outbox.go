@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -93,7 +94,122 @@ func trimQuotes(s string) string {
 	return s
 }
 
+// Outbox values. Bytes 0-8 are Seq and 8-16 BucketSeq (big endian, set at
+// commit). The rest is one of:
+//
+//   - eventFormatPayload (current): the format byte; the event time (int64
+//     Unix seconds, uint32 nanoseconds); the uvarint-length-prefixed ID,
+//     Name, Bucket, Key, VersionID, Origin and bucket ARN; then the message
+//     body {"events":[record]} exactly as it is published, rendered once at
+//     commit (its sequencer is patched in with BucketSeq). The relay reads
+//     the scalars and publishes the body without decoding it.
+//   - JSON of the whole oss.Event (written by earlier versions; it starts
+//     with '{'), still read after an upgrade.
+const eventFormatPayload = 1
+
+// eventFields is the number of length-prefixed strings of the header.
+const eventFields = 7
+
+// seqPlaceholder stands for the sequencer until commit assigns BucketSeq.
+const seqPlaceholder = "0000000000000000"
+
+var sequencerMember = []byte(`,"sequencer":"`)
+
+// appendEventValue appends the outbox value of ev (Seq and BucketSeq left
+// zero) and returns the offset of the sequencer's 16 hex digits in it.
+func appendEventValue(b []byte, ev *oss.Event) ([]byte, int) {
+	ev.Record.OSS.Object.Sequencer = seqPlaceholder
+	b = append(b, make([]byte, 16)...)
+	b = append(b, eventFormatPayload)
+	b = binary.BigEndian.AppendUint64(b, uint64(ev.Time.Unix()))
+	b = binary.BigEndian.AppendUint32(b, uint32(ev.Time.Nanosecond()))
+	for _, f := range [eventFields]string{ev.ID, string(ev.Name), ev.Bucket, ev.Key, ev.VersionID, ev.Origin, ev.Record.OSS.Bucket.ARN} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	start := len(b)
+	b = oss.AppendEventPayload(b, &ev.Record)
+	// Inside JSON strings every '"' is escaped, so the member's bytes occur
+	// once, in the structure.
+	i := bytes.Index(b[start:], sequencerMember)
+	if i < 0 { // cannot happen: AppendEventPayload always writes it
+		panic("store: event payload without sequencer")
+	}
+	return b, start + i + len(sequencerMember)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// putSequencer writes v as 16 upper-case hex digits (fmt's %016X) to dst.
+func putSequencer(dst []byte, v uint64) {
+	for i := 15; i >= 0; i-- {
+		dst[i] = upperHex[v&0xF]
+		v >>= 4
+	}
+}
+
+// decodeEventHeader decodes an outbox value without its record: the
+// scalar fields and Record.OSS.Bucket.ARN, and the stored message body
+// (aliasing v; nil for a value of the JSON form, whose record it decodes
+// fully instead).
+func decodeEventHeader(v []byte) (ev oss.Event, payload []byte, err error) {
+	if len(v) < 17 {
+		return ev, nil, errCorrupt
+	}
+	if v[16] != eventFormatPayload {
+		ev, err = decodeEventJSON(v)
+		return ev, nil, err
+	}
+	ev.Seq = binary.BigEndian.Uint64(v[0:8])
+	ev.BucketSeq = binary.BigEndian.Uint64(v[8:16])
+	p := v[17:]
+	if len(p) < 12 {
+		return ev, nil, errCorrupt
+	}
+	sec, nsec := int64(binary.BigEndian.Uint64(p)), binary.BigEndian.Uint32(p[8:12])
+	p = p[12:]
+	// One string for all the fields (length bytes included): one allocation.
+	var lo, hi [eventFields]int
+	n := 0
+	for i := range lo {
+		l, k := binary.Uvarint(p[n:])
+		if k <= 0 || l > uint64(len(p)-n-k) {
+			return ev, nil, errCorrupt
+		}
+		lo[i], hi[i] = n+k, n+k+int(l)
+		n = hi[i]
+	}
+	str := string(p[:n])
+	ev.ID = str[lo[0]:hi[0]]
+	ev.Name = oss.EventName(str[lo[1]:hi[1]])
+	ev.Bucket = str[lo[2]:hi[2]]
+	ev.Key = str[lo[3]:hi[3]]
+	ev.VersionID = str[lo[4]:hi[4]]
+	ev.Origin = str[lo[5]:hi[5]]
+	ev.Record.OSS.Bucket.ARN = str[lo[6]:hi[6]]
+	ev.Time = time.Unix(sec, int64(nsec)).UTC()
+	return ev, p[n:], nil
+}
+
+// decodeEvent decodes an outbox value fully (Record filled).
 func decodeEvent(v []byte) (oss.Event, error) {
+	ev, payload, err := decodeEventHeader(v)
+	if err != nil || payload == nil {
+		return ev, err
+	}
+	var env oss.EventEnvelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		return ev, err
+	}
+	if len(env.Events) != 1 {
+		return ev, errCorrupt
+	}
+	ev.Record = env.Events[0]
+	return ev, nil
+}
+
+// decodeEventJSON decodes a value of the JSON form (earlier versions).
+func decodeEventJSON(v []byte) (oss.Event, error) {
 	var ev oss.Event
 	if len(v) < 16 {
 		return ev, errCorrupt
@@ -137,6 +253,46 @@ func (s *Store) OutboxRead(ctx context.Context, afterSeq uint64, max int) ([]oss
 		out = append(out, ev)
 	}
 	return out, oss.Wrap(op, it.Error())
+}
+
+// OutboxReadRaw calls fn with up to max durable events with Seq > afterSeq,
+// in Seq order, as OutboxRead returns them but without decoding their
+// records: it fills the scalar fields, Record.OSS.Bucket.ARN and
+// RawPayload, the message body stored at commit. RawPayload is only valid
+// during the call (copy it to keep it); the strings may be kept. Events
+// written by earlier versions come fully decoded, RawPayload nil. An error
+// from fn stops the read and is returned as is.
+func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(ev *oss.Event) error) error {
+	const op = "OutboxRead"
+	if err := s.checkOpen(op); err != nil {
+		return err
+	}
+	if max <= 0 {
+		max = 100
+	}
+	from := max64(afterSeq, s.ackedSeq.Load()) + 1
+	upto := s.durableSeq.Load()
+	if from > upto {
+		return nil
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: eventKey(from), UpperBound: eventKey(upto + 1)})
+	if err != nil {
+		return oss.Wrap(op, err)
+	}
+	defer it.Close()
+	n := 0
+	for it.First(); it.Valid() && n < max; it.Next() {
+		ev, payload, err := decodeEventHeader(it.Value())
+		if err != nil {
+			return oss.Wrap(op, err)
+		}
+		ev.RawPayload = payload
+		if err := fn(&ev); err != nil {
+			return err
+		}
+		n++
+	}
+	return oss.Wrap(op, it.Error())
 }
 
 func max64(a, b uint64) uint64 {
@@ -189,7 +345,7 @@ func (s *Store) OutboxStats() OutboxStats {
 	}
 	st.Depth = last - acked
 	if v, ok, err := s.get(eventKey(acked + 1)); err == nil && ok {
-		if ev, err := decodeEvent(v); err == nil {
+		if ev, _, err := decodeEventHeader(v); err == nil {
 			st.OldestTime = ev.Time
 		}
 	}
