@@ -9,35 +9,13 @@ import "unicode/utf8"
 // classic greedy algorithm that backtracks only to the last star.
 func wildcardMatch(pattern, s string) bool {
 	if !utf8.ValidString(pattern) || !utf8.ValidString(s) {
-		return wildcardMatchBytes(pattern, s)
+		return wildcardMatchSeq([]byte(pattern), []byte(s))
 	}
-	p := []rune(pattern)
-	t := []rune(s)
-	pi, ti := 0, 0
-	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
+	return wildcardMatchSeq([]rune(pattern), []rune(s))
 }
 
-func wildcardMatchBytes(p, t string) bool {
+// wildcardMatchSeq is the greedy matcher over runes or bytes.
+func wildcardMatchSeq[T rune | byte](p, t []T) bool {
 	pi, ti := 0, 0
 	star, mark := -1, 0
 	for ti < len(t) {
