@@ -54,6 +54,24 @@ func (in *instance) objects(call string) (Objects, bool) {
 	return in.inv.env.Objects, true
 }
 
+// grantedObjects checks that the function may act on bucket/key (verb
+// "read" or "write") and that objects are available to the invocation. It
+// returns the capability, or nil and the code to return to the guest.
+func (in *instance) grantedObjects(call, verb, bucket, key string) (Objects, int32) {
+	can := in.fn.grants.canRead
+	if verb == "write" {
+		can = in.fn.grants.canWrite
+	}
+	if !can(bucket, key) {
+		return nil, in.deny(call, verb, bucket, key)
+	}
+	objs, ok := in.objects(call)
+	if !ok {
+		return nil, int32(abi.Unavailable)
+	}
+	return objs, 0
+}
+
 // hostErr reports a capability's error to the guest. Store errors show
 // their protocol code and client message; an unclassified error is logged
 // for the operator and shown as an internal error, so host internals do
@@ -110,12 +128,9 @@ func hcObjOpenRead(in *instance, mem api.Memory, s []uint64) int32 {
 	if !ok {
 		return int32(abi.Invalid)
 	}
-	if !in.fn.grants.canRead(bucket, key) {
-		return in.deny(call, "read", bucket, key)
-	}
-	objs, ok := in.objects(call)
-	if !ok {
-		return int32(abi.Unavailable)
+	objs, code := in.grantedObjects(call, "read", bucket, key)
+	if objs == nil {
+		return code
 	}
 	rc, info, err := objs.Get(in.hostCtx(), bucket, key)
 	if err != nil {
@@ -207,12 +222,9 @@ func hcObjOpenWrite(in *instance, mem api.Memory, s []uint64) int32 {
 	case size > oss.MaxObjectSize:
 		return in.inv.fail(abi.TooLarge, "%s: size %d exceeds the maximum object size %d", call, size, int64(oss.MaxObjectSize))
 	}
-	if !in.fn.grants.canWrite(bucket, key) {
-		return in.deny(call, "write", bucket, key)
-	}
-	objs, ok := in.objects(call)
-	if !ok {
-		return int32(abi.Unavailable)
+	objs, code := in.grantedObjects(call, "write", bucket, key)
+	if objs == nil {
+		return code
 	}
 	ctx, cancel := context.WithCancel(in.hostCtx())
 	pr, pw := io.Pipe()
@@ -313,12 +325,9 @@ func hcObjHead(in *instance, mem api.Memory, s []uint64) int32 {
 	if !ok {
 		return int32(abi.Invalid)
 	}
-	if !in.fn.grants.canRead(bucket, key) {
-		return in.deny(call, "read", bucket, key)
-	}
-	objs, ok := in.objects(call)
-	if !ok {
-		return int32(abi.Unavailable)
+	objs, code := in.grantedObjects(call, "read", bucket, key)
+	if objs == nil {
+		return code
 	}
 	info, err := objs.Head(in.hostCtx(), bucket, key)
 	if err != nil {
@@ -373,12 +382,9 @@ func hcObjDelete(in *instance, mem api.Memory, s []uint64) int32 {
 	if !ok {
 		return int32(abi.Invalid)
 	}
-	if !in.fn.grants.canWrite(bucket, key) {
-		return in.deny(call, "write", bucket, key)
-	}
-	objs, ok := in.objects(call)
-	if !ok {
-		return int32(abi.Unavailable)
+	objs, code := in.grantedObjects(call, "write", bucket, key)
+	if objs == nil {
+		return code
 	}
 	if err := objs.Delete(in.hostCtx(), bucket, key); err != nil {
 		return in.hostErr(call, err)
