@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"errors"
+	"io"
 	"unsafe"
 
 	"github.com/ossflow/ossflow/runtime/abi"
@@ -84,4 +86,25 @@ func withResult(call func(buf unsafe.Pointer, n uint32) int32) ([]byte, error) {
 		return nil, hostError(m)
 	}
 	return buf[:min(int(m), len(buf))], nil
+}
+
+// readHandle reads from host handle h with the host call read, as
+// io.Reader does: at most maxChunk bytes per call, 0 for EOF, a negative
+// code for an error. what names the handle's kind in the closed-handle error.
+func readHandle(read func(int32, unsafe.Pointer, uint32) int32, h int32, closed bool, what string, p []byte) (int, error) {
+	if closed {
+		return 0, errors.New("fn: read of a closed " + what)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p = p[:min(len(p), maxChunk)]
+	n := read(h, bytesPtr(p), uint32(len(p)))
+	switch {
+	case n < 0:
+		return 0, hostError(n)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
 }

@@ -3,9 +3,7 @@ package fn
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"unsafe"
 
 	"github.com/ossflow/ossflow/runtime/abi"
@@ -77,21 +75,7 @@ func (x *HTTPExchange) Send() (status int, header map[string][]string, err error
 
 // Read reads the response body (after Send).
 func (x *HTTPExchange) Read(p []byte) (int, error) {
-	if x.closed {
-		return 0, errors.New("fn: read of a closed HTTP exchange")
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	p = p[:min(len(p), maxChunk)]
-	n := hostHTTPRead(x.h, bytesPtr(p), uint32(len(p)))
-	switch {
-	case n < 0:
-		return 0, hostError(n)
-	case n == 0:
-		return 0, io.EOF
-	}
-	return int(n), nil
+	return readHandle(hostHTTPRead, x.h, x.closed, "HTTP exchange", p)
 }
 
 // Close releases the exchange (canceling it if still under way).

@@ -55,21 +55,7 @@ func OpenObject(ctx context.Context, bucket, key string) (*ObjectReader, error) 
 
 // Read implements io.Reader.
 func (r *ObjectReader) Read(p []byte) (int, error) {
-	if r.closed {
-		return 0, errors.New("fn: read of a closed object")
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	p = p[:min(len(p), maxChunk)]
-	n := hostObjRead(r.h, bytesPtr(p), uint32(len(p)))
-	switch {
-	case n < 0:
-		return 0, hostError(n)
-	case n == 0:
-		return 0, io.EOF
-	}
-	return int(n), nil
+	return readHandle(hostObjRead, r.h, r.closed, "object", p)
 }
 
 // Info describes the object being read.
