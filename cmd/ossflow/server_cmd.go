@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -86,6 +87,7 @@ type serverFlags struct {
 	cloudEvents, noEvents           bool
 	envErr                          error // a malformed integer environment variable
 	noWorker                        bool
+	cpuProfile                      string
 	images                          *imageFlags
 }
 
@@ -134,6 +136,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.IntVar(&sf.outboxLimit, "outbox-limit", intDefault(envOutboxLimit, server.DefaultOutboxLimit), "events the outbox may hold while NATS is away; past it writes fail with 503 SlowDown (env "+envOutboxLimit+")")
 	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
 	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
+	fs.StringVar(&sf.cpuProfile, "cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the server stops; for development")
 	fs.BoolVar(&sf.noWorker, "no-worker", false, "do not run functions on events in this process (remote \"ossflow worker\"s do)")
 	sf.images = addImageFlags(fs, e)
 	return sf
@@ -202,6 +205,13 @@ func serverCommand() *command {
 				if err != nil {
 					return err
 				}
+				if sf.cpuProfile != "" {
+					stopProfile, err := startCPUProfile(sf.cpuProfile)
+					if err != nil {
+						return err
+					}
+					defer stopProfile()
+				}
 				return runServer(ctx, e, cfg, level)
 			}
 		},
@@ -221,4 +231,18 @@ func runServer(ctx context.Context, e *env, cfg server.Config, level slog.Level)
 			filepath.Join(cfg.DataDir, server.CredentialsFile), envAccessKey, creds.AccessKeyID, envSecret, creds.AccessKeySecret)
 	}
 	return srv.Run(ctx)
+}
+
+// startCPUProfile profiles the process's CPU into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
