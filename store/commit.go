@@ -185,6 +185,9 @@ func (t *txn) commit(op string) error {
 	t.b.Set(metaClock, binary.BigEndian.AppendUint64(nil, s.clock.last.Load()), nil)
 	err := s.db.ApplyNoSyncWait(t.b, pebble.Sync)
 	if err == nil {
+		for i := range t.events {
+			s.tail.add(t.events[i].seq, t.events[i].val)
+		}
 		s.lastSeq.Store(seq)
 		for _, u := range ups {
 			u.bs.c = u.c

@@ -275,6 +275,22 @@ func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn 
 	if from > upto {
 		return nil
 	}
+	emit := func(v []byte) error {
+		ev, payload, err := decodeEventHeader(v)
+		if err != nil {
+			return oss.Wrap(op, err)
+		}
+		ev.RawPayload = payload
+		return fn(&ev)
+	}
+	if vals, ok := s.tail.read(make([][]byte, 0, min(max, 256)), from, upto, max); ok {
+		for _, v := range vals {
+			if err := emit(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: eventKey(from), UpperBound: eventKey(upto + 1)})
 	if err != nil {
 		return oss.Wrap(op, err)
@@ -282,12 +298,7 @@ func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn 
 	defer it.Close()
 	n := 0
 	for it.First(); it.Valid() && n < max; it.Next() {
-		ev, payload, err := decodeEventHeader(it.Value())
-		if err != nil {
-			return oss.Wrap(op, err)
-		}
-		ev.RawPayload = payload
-		if err := fn(&ev); err != nil {
+		if err := emit(it.Value()); err != nil {
 			return err
 		}
 		n++

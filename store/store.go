@@ -87,6 +87,7 @@ type Store struct {
 	ackedSeq   atomic.Uint64
 	ackMu      sync.Mutex
 	notify     chan struct{}
+	tail       *outboxTail // the newest outbox values, for OutboxReadRaw
 
 	bucketsMu  sync.RWMutex
 	buckets    map[string]*bucketState
@@ -171,6 +172,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		keys:    newStripes(),
 		uploads: newRWStripes(),
 		notify:  make(chan struct{}, 1),
+		tail:    newOutboxTail(outboxTailEntries, outboxTailBytes),
 		buckets: make(map[string]*bucketState),
 		closeCh: make(chan struct{}),
 	}
