@@ -162,7 +162,15 @@ func streamConfig(cfg *Config) jetstream.StreamConfig {
 	if maxBytes <= 0 {
 		maxBytes = -1
 	}
+	persist := jetstream.DefaultPersistMode
+	if len(cfg.URLs) == 0 && cfg.DurabilityHold > 0 {
+		// The embedded server dies with the process: what it PubAcked but
+		// had not written yet is still in the outbox (held), so it need
+		// not write each message before its PubAck. See DESIGN.md.
+		persist = jetstream.AsyncPersistMode
+	}
 	return jetstream.StreamConfig{
+		PersistMode: persist,
 		Name:        cfg.Stream,
 		Description: "ossflow object events, one message per committed write, in commit order",
 		Subjects:    []string{cfg.SubjectPrefix + ".>"},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -263,4 +265,48 @@ func (s *syncBuffer) String() string {
 
 func newTestLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// waitPublished waits until the relay has published n events.
+func waitPublished(t testing.TB, b *Broker, n uint64, timeout time.Duration) {
+	t.Helper()
+	checkFor(t, timeout, 5*time.Millisecond, func() error {
+		if p := b.RelayStatus().Published; p != n {
+			return fmt.Errorf("published %d of %d", p, n)
+		}
+		return nil
+	})
+}
+
+// checkStream fails t unless the stream holds exactly the events with
+// the given IDs, once each and in order (see checkExactlyOnce).
+func checkStream(t testing.TB, b *Broker, ids []string) {
+	t.Helper()
+	evs, err := streamEvents(context.Background(), b.JetStream(), b.Stream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkExactlyOnce(evs, ids); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// truncateStream cuts the events stream's only message block of a
+// stopped embedded server to frac of its size and drops its index, as a
+// power loss would lose the unsynced tail.
+func truncateStream(t testing.TB, dataDir string, frac float64) {
+	t.Helper()
+	dir := filepath.Join(dataDir, "jetstream", "$G", "streams", events.DefaultStream)
+	blks, _ := filepath.Glob(filepath.Join(dir, "msgs", "*.blk"))
+	if len(blks) != 1 {
+		t.Fatalf("message blocks %v, want one", blks)
+	}
+	fi, err := os.Stat(blks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(blks[0], int64(float64(fi.Size())*frac)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "msgs", "index.db"))
 }

@@ -26,6 +26,7 @@ type metrics struct {
 	published    prometheus.Counter
 	deduplicated prometheus.Counter
 	skipped      prometheus.Counter
+	rewound      prometheus.Counter
 	errors       *prometheus.CounterVec
 	publishDur   prometheus.Histogram
 	commitDelay  prometheus.Histogram
@@ -45,17 +46,22 @@ func newMetrics() *metrics {
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
 			Name: "published_total",
-			Help: "Events stored in the stream (PubAck received, not a duplicate).",
+			Help: "Events stored in the stream (covered by a PubAck, not a duplicate).",
 		}),
 		deduplicated: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
 			Name: "deduplicated_total",
-			Help: "Republished events the stream dropped as duplicates (PubAck.Duplicate).",
+			Help: "Republished events the stream dropped as duplicates.",
 		}),
 		skipped: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
 			Name: "resync_skipped_total",
 			Help: "Outbox events not republished because the stream already held them (found at resync).",
+		}),
+		rewound: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
+			Name: "rewound_total",
+			Help: "Acknowledged events the stream lost (a server restart without its unsynced tail) and the relay republished from the outbox.",
 		}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
@@ -65,13 +71,13 @@ func newMetrics() *metrics {
 		publishDur: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
 			Name:    "publish_duration_seconds",
-			Help:    "Time from sending an event to its PubAck.",
+			Help:    "Time from sending an acknowledged publish (every 32nd event of a batch, and its last) to its PubAck.",
 			Buckets: latencyBuckets,
 		}),
 		commitDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem,
 			Name:    "commit_to_ack_seconds",
-			Help:    "Time from an event's commit in the engine to its PubAck from the stream.",
+			Help:    "Time from the commit in the engine of the oldest event a PubAck covers to that PubAck.",
 			Buckets: latencyBuckets,
 		}),
 	}
@@ -128,7 +134,7 @@ func (m *metrics) addOutboxFuncs(cfg *Config, r *relay) {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	cs := []prometheus.Collector{m.published, m.deduplicated, m.skipped, m.errors, m.publishDur, m.commitDelay}
+	cs := []prometheus.Collector{m.published, m.deduplicated, m.skipped, m.rewound, m.errors, m.publishDur, m.commitDelay}
 	return append(cs, m.funcs...)
 }
 

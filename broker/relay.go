@@ -36,9 +36,6 @@ type RawOutbox interface {
 	OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(e *oss.Event) error) error
 }
 
-// errStopRead stops a raw outbox read from its callback.
-var errStopRead = errors.New("stop outbox read")
-
 // OutboxStats is the engine's outbox state, as the composition root
 // adapts it from store.OutboxStats for [Config.OutboxStats].
 type OutboxStats struct {
@@ -54,10 +51,21 @@ type OutboxStats struct {
 // against a lost notification; notifications drive normal operation.
 const idlePoll = time.Second
 
-// pending is one publish awaiting its PubAck.
+// ackEvery is how many messages share one PubAck: every ackEvery-th
+// message of a fill, and its last, are published with a reply subject;
+// the others without one (see "Why is only every 32nd message
+// acknowledged?" in DESIGN.md).
+const ackEvery = 32
+
+// pending is one acknowledged publish awaiting its PubAck, and the
+// unacknowledged messages published before it that its PubAck covers.
 type pending struct {
-	seq    uint64
-	id     string
+	// seq and id are the acknowledged message's event.
+	seq uint64
+	id  string
+	// count is how many messages the PubAck covers (this one included).
+	count int
+	// commit is the commit time of the first covered event.
 	commit time.Time
 	sent   time.Time
 	fut    jetstream.PubAckFuture
@@ -69,14 +77,17 @@ type pending struct {
 type pendingQueue struct {
 	buf  []pending
 	head int
+	// msgs is the number of in-flight messages: the sum of the counts.
+	msgs int
 }
 
 func (q *pendingQueue) len() int         { return len(q.buf) - q.head }
 func (q *pendingQueue) front() *pending  { return &q.buf[q.head] }
 func (q *pendingQueue) items() []pending { return q.buf[q.head:] }
-func (q *pendingQueue) reset()           { clear(q.buf); q.buf, q.head = q.buf[:0], 0 }
+func (q *pendingQueue) reset()           { clear(q.buf); q.buf, q.head, q.msgs = q.buf[:0], 0, 0 }
 
 func (q *pendingQueue) pop() {
+	q.msgs -= q.buf[q.head].count
 	q.buf[q.head] = pending{}
 	q.head++
 	if q.head == len(q.buf) {
@@ -91,6 +102,15 @@ func (q *pendingQueue) push(p pending) {
 		q.buf, q.head = q.buf[:n], 0
 	}
 	q.buf = append(q.buf, p)
+	q.msgs += p.count
+}
+
+// outgoing is an encoded event waiting to be published.
+type outgoing struct {
+	msg    *nats.Msg
+	seq    uint64
+	id     string
+	commit time.Time
 }
 
 // relay drains the outbox into the stream in Seq order. One goroutine
@@ -110,8 +130,30 @@ type relay struct {
 	// run).
 	published   atomic.Uint64
 	publishedID string
+	// streamSeq is the stream's last sequence as of the newest PubAck or
+	// resync (0 = unknown), to tell stored from duplicate messages among
+	// those a PubAck covers (owned by run).
+	streamSeq uint64
+	// careful publishes one message at a time, unchained, each
+	// acknowledged before the next is sent, until a PubAck that is not a
+	// duplicate anchors the chain on one of the relay's own messages. It
+	// is on after a resync that found the stream's last message foreign or
+	// unknown: republished duplicates do not move the stream's last
+	// message id, so the first new message after them could not name its
+	// predecessor; one at a time, order needs no chain (owned by run).
+	careful bool
 	// removed is the highest Seq removed from the outbox by this relay.
 	removed atomic.Uint64
+	// removeMu makes removeLoop's removals and a rewind exclusive: a
+	// rewind must not see an entry that is removed before it republishes.
+	removeMu sync.Mutex
+	// rewoundTo is 1 + the Seq the relay went back to; removeLoop takes it
+	// and forgets its marks above that Seq (0: no rewind pending).
+	rewoundTo atomic.Uint64
+	// lastRewind is the stream Seq the last rewind went back to, so a
+	// stream that keeps answering the same tail is not rewound forever
+	// (owned by run).
+	lastRewind uint64
 	// oldest is the commit time (unix ns) of the oldest event known to be
 	// committed and not yet in the stream; 0 when none is known.
 	oldest atomic.Int64
@@ -190,17 +232,35 @@ func (r *relay) run(ctx context.Context) {
 		prevID  string // ID of that event, for the expected-last-msg-id chain
 		synced  bool
 		more    = true // the outbox may hold events after next
+		backlog bool   // the last read filled its batch: catching up
 		attempt int
 		notify  = r.ob.OutboxNotify()
-		// The window is refilled once half of it is free, so that reads
-		// from the outbox come in batches even at saturation.
+		// While catching up, the window is refilled once half of it is
+		// free, so that reads come in batches; otherwise one batch is in
+		// flight at a time (see canFill).
 		batch    = min(r.cfg.ReadBatch, r.cfg.MaxInFlight)
 		lowWater = max(1, batch/2)
 	)
 	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
+	out := make([]outgoing, 0, batch)
 	poll := time.NewTicker(idlePoll)
 	defer poll.Stop()
-	canFill := func() bool { return q.len() == 0 || r.cfg.MaxInFlight-q.len() >= lowWater }
+	// canFill says whether to read and publish more now. Keeping up with
+	// the writers, the next batch waits for the PubAck of the one in
+	// flight: events committed meanwhile go out together, so the batch
+	// grows with the load and the per-batch costs (a read, wake-ups on
+	// both sides, a PubAck) are shared (see "Why one batch in flight?" in
+	// DESIGN.md). Catching up, batches are pipelined. While careful, one
+	// message at a time.
+	canFill := func() bool {
+		switch {
+		case q.msgs == 0:
+			return true
+		case r.careful || !backlog:
+			return false
+		}
+		return r.cfg.MaxInFlight-q.msgs >= lowWater
+	}
 
 	// fail stops the batch: it waits until every in-flight publish is
 	// resolved, keeps the acknowledged prefix, backs off and resyncs.
@@ -242,46 +302,32 @@ func (r *relay) run(ctx context.Context) {
 			synced, more = true, true
 		}
 
-		// Fill the in-flight window.
+		// Fill the in-flight window: read and encode, then publish.
 		if more && canFill() {
-			want := min(batch, r.cfg.MaxInFlight-q.len())
-			epoch := r.nc.Stats().Reconnects
-			var perr error
+			want := min(batch, r.cfg.MaxInFlight-q.msgs)
+			if r.careful {
+				want = 1
+			}
 			got := 0
-			publish := func(e *oss.Event) error {
+			out = out[:0]
+			collect := func(e *oss.Event) error {
 				got++
-				if e.Seq <= next {
-					return nil
+				if e.Seq > next {
+					out = append(out, outgoing{msg: r.enc.encode(e), seq: e.Seq, id: e.ID, commit: e.Time})
 				}
-				if r.nc.Status() != nats.CONNECTED {
-					perr = fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
-					return errStopRead
-				}
-				msg := r.enc.encode(e)
-				if prevID != "" {
-					msg.Header[headerExpectedLastMsgID] = []string{prevID}
-				}
-				now := time.Now()
-				fut, err := r.js.PublishMsgAsync(msg)
-				if err != nil {
-					perr = fmt.Errorf("publish event %d: %w", e.Seq, err)
-					return errStopRead
-				}
-				q.push(pending{seq: e.Seq, id: e.ID, commit: e.Time, sent: now, fut: fut, epoch: epoch})
-				next, prevID = e.Seq, e.ID
 				return nil
 			}
 			var err error
 			if raw, ok := r.ob.(RawOutbox); ok {
-				err = raw.OutboxReadRaw(ctx, next, want, publish)
+				err = raw.OutboxReadRaw(ctx, next, want, collect)
 			} else {
 				var evs []oss.Event
 				evs, err = r.ob.OutboxRead(ctx, next, want)
-				for i := 0; err == nil && i < len(evs) && perr == nil; i++ {
-					publish(&evs[i])
+				for i := 0; err == nil && i < len(evs); i++ {
+					collect(&evs[i])
 				}
 			}
-			if err != nil && perr == nil {
+			if err != nil {
 				if ctx.Err() != nil {
 					break
 				}
@@ -289,6 +335,9 @@ func (r *relay) run(ctx context.Context) {
 				continue
 			}
 			more = got == want
+			backlog = more
+			perr := r.publish(&q, out, &next, &prevID)
+			clear(out)
 			if q.len() > 0 && r.oldest.Load() == 0 {
 				r.oldest.Store(q.front().commit.UnixNano())
 			}
@@ -360,13 +409,64 @@ func (r *relay) run(ctx context.Context) {
 	r.signalProgress()
 }
 
-// acked records the PubAck of p (the oldest in-flight publish).
+// publish sends out in order, each message chained to the one before
+// (Nats-Expected-Last-Msg-Id). Every ackEvery-th message and the last
+// carry a reply subject and go to q; the others are sent without one:
+// the chain makes a PubAck for a message prove that every message before
+// it is in the stream. It stops at the first error; what was sent before
+// it and is not covered by a PubAck in q is found again by the resync.
+func (r *relay) publish(q *pendingQueue, out []outgoing, next *uint64, prevID *string) error {
+	if len(out) == 0 {
+		return nil
+	}
+	epoch := r.nc.Stats().Reconnects
+	first := 0 // index of the first message the next PubAck covers
+	for i := range out {
+		o := &out[i]
+		if r.nc.Status() != nats.CONNECTED {
+			return fmt.Errorf("publish event %d: %w", o.seq, nats.ErrDisconnected)
+		}
+		if *prevID != "" && !r.careful {
+			o.msg.Header[headerExpectedLastMsgID] = []string{*prevID}
+		}
+		if i == len(out)-1 || i-first+1 == ackEvery {
+			now := time.Now()
+			fut, err := r.js.PublishMsgAsync(o.msg)
+			if err != nil {
+				return fmt.Errorf("publish event %d: %w", o.seq, err)
+			}
+			q.push(pending{seq: o.seq, id: o.id, count: i - first + 1, commit: out[first].commit, sent: now, fut: fut, epoch: epoch})
+			first = i + 1
+		} else if err := r.nc.PublishMsg(o.msg); err != nil {
+			return fmt.Errorf("publish event %d: %w", o.seq, err)
+		}
+		*next, *prevID = o.seq, o.id
+	}
+	return nil
+}
+
+// acked records the PubAck of p (the oldest in-flight publish): p's
+// message and every message before it are in the stream.
 func (r *relay) acked(p *pending, ack *jetstream.PubAck) {
 	now := time.Now()
-	if ack.Duplicate {
-		r.m.deduplicated.Inc()
-	} else {
-		r.m.published.Inc()
+	// Among the covered messages, those the stream stored anew moved its
+	// last sequence; the rest were duplicates. A duplicate PubAck means
+	// the stream held the message already, and (chain) all before it.
+	stored := p.count
+	switch {
+	case ack.Duplicate:
+		stored = 0
+	case r.streamSeq > 0 && ack.Sequence > r.streamSeq:
+		stored = int(min(ack.Sequence-r.streamSeq, uint64(p.count)))
+	}
+	if !ack.Duplicate {
+		r.streamSeq = ack.Sequence
+		r.careful = false
+		r.lastRewind = 0
+	}
+	r.m.published.Add(float64(stored))
+	if d := p.count - stored; d > 0 {
+		r.m.deduplicated.Add(float64(d))
 	}
 	r.m.publishDur.Observe(now.Sub(p.sent).Seconds())
 	if !p.commit.IsZero() {
@@ -473,6 +573,8 @@ func (r *relay) resync(ctx context.Context) error {
 	}
 	pub := r.published.Load()
 	last := stream.CachedInfo().State.LastSeq
+	r.streamSeq = last
+	defer func() { r.careful = r.publishedID == "" }()
 	if last == 0 {
 		r.publishedID = ""
 		return nil
@@ -492,10 +594,14 @@ func (r *relay) resync(ctx context.Context) error {
 		r.publishedID = ""
 		return nil
 	}
+	if seq < pub && r.rewind(ctx, seq, id, pub) {
+		return nil
+	}
 	if seq <= pub {
 		if seq != pub || id != r.publishedID {
-			// The stream lost its tail (or was purged): republish from pub,
-			// unchained for the first message.
+			// The stream lost its tail beyond what the outbox holds (or was
+			// purged, or the outbox reset): republish from pub, unchained
+			// for the first message.
 			r.publishedID = ""
 		}
 		return nil
@@ -526,4 +632,34 @@ func (r *relay) resync(ctx context.Context) error {
 	}
 	r.publishedID = ""
 	return nil
+}
+
+// rewind handles a stream whose last message is event seq (ID id) while
+// the relay had seen events up to pub > seq acknowledged: the server lost
+// an acknowledged tail (restarted without its unsynced writes). If the
+// outbox still holds every event after seq (the durability hold), the
+// relay goes back to seq and republishes them, chained after seq, and
+// reports true. Otherwise the events are lost for the stream; it logs an
+// error and reports false (publishing goes on after pub).
+func (r *relay) rewind(ctx context.Context, seq uint64, id string, pub uint64) bool {
+	if seq == r.lastRewind {
+		return false // the same tail again: do not loop
+	}
+	r.removeMu.Lock()
+	defer r.removeMu.Unlock()
+	evs, err := r.ob.OutboxRead(ctx, seq, 1)
+	if err != nil || len(evs) != 1 || evs[0].Seq != seq+1 {
+		r.log.Error("the stream lost events it had acknowledged, and the outbox no longer holds them: they are missing from the stream (was DurabilityHold shorter than the servers' sync interval?)",
+			"stream_last_seq", seq, "published_seq", pub, "err", err)
+		return false
+	}
+	r.log.Warn("the stream lost events it had acknowledged (a server restart without its unsynced tail); republishing them from the outbox",
+		"stream_last_seq", seq, "published_seq", pub, "events", pub-seq)
+	r.m.rewound.Add(float64(pub - seq))
+	r.lastRewind = seq
+	r.published.Store(seq)
+	r.publishedID = id
+	r.rewoundTo.Store(seq + 1)
+	r.signalProgress()
+	return true
 }

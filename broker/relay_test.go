@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -393,12 +392,11 @@ func TestMetricsAndFillWarning(t *testing.T) {
 	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 		m := gather(t, reg)
 		want := map[string]float64{
-			"ossflow_events_published_total":                30,
-			"ossflow_events_outbox_depth":                   30,
-			"ossflow_events_outbox_limit":                   40,
-			"ossflow_events_relay_lag_events":               0,
-			"ossflow_events_relay_lag_seconds":              0,
-			"ossflow_events_publish_duration_seconds_count": 30,
+			"ossflow_events_published_total":   30,
+			"ossflow_events_outbox_depth":      30,
+			"ossflow_events_outbox_limit":      40,
+			"ossflow_events_relay_lag_events":  0,
+			"ossflow_events_relay_lag_seconds": 0,
 		}
 		for k, v := range want {
 			if m[k] != v {
@@ -407,6 +405,13 @@ func TestMetricsAndFillWarning(t *testing.T) {
 		}
 		if m["ossflow_events_outbox_oldest_age_seconds"] <= 0 {
 			return errors.New("oldest age is 0")
+		}
+		// One PubAck covers up to ackEvery messages of a batch: between one
+		// and 30 acknowledged publishes, each with a duration and a delay.
+		acks := m["ossflow_events_publish_duration_seconds_count"]
+		if acks < 1 || acks > 30 || m["ossflow_events_commit_to_ack_seconds_count"] != acks {
+			return fmt.Errorf("publish durations %v, commit delays %v, want as many, 1 to 30",
+				acks, m["ossflow_events_commit_to_ack_seconds_count"])
 		}
 		if !strings.Contains(logs.String(), "event outbox filling") {
 			return errors.New("no fill warning logged")
@@ -460,43 +465,15 @@ func TestRelayRepublishesATailLostToPowerLoss(t *testing.T) {
 	for i := range 200 {
 		ids = append(ids, ob.add("b", fmt.Sprint(i%10), oss.ObjectCreatedPut).ID)
 	}
-	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-		if p := b.RelayStatus().Published; p != 200 {
-			return fmt.Errorf("published %d", p)
-		}
-		return nil
-	})
+	waitPublished(t, b, 200, 10*time.Second)
 	b.Close()
-	dir := filepath.Join(cfg.DataDir, "jetstream", "$G", "streams", events.DefaultStream)
-	blks, _ := filepath.Glob(filepath.Join(dir, "msgs", "*.blk"))
-	if len(blks) != 1 {
-		t.Fatalf("message blocks %v, want one", blks)
-	}
-	fi, err := os.Stat(blks[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(blks[0], fi.Size()*3/4); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(dir, "msgs", "index.db"))
+	truncateStream(t, cfg.DataDir, 0.75)
 
 	b2 := startBroker(t, cfg)
 	n, err := streamCount(context.Background(), b2.JetStream(), b2.Stream())
 	t.Logf("stream holds %d of 200 after the simulated power loss (%v)", n, err)
-	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-		if p := b2.RelayStatus().Published; p != 200 {
-			return fmt.Errorf("published %d", p)
-		}
-		return nil
-	})
-	evs, err := streamEvents(context.Background(), b2.JetStream(), b2.Stream())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkExactlyOnce(evs, ids); err != nil {
-		t.Fatal(err)
-	}
+	waitPublished(t, b2, 200, 10*time.Second)
+	checkStream(t, b2, ids)
 }
 
 // TestRelayForeignLastMessage: someone else published on the events
@@ -555,5 +532,140 @@ func TestRelayForeignLastMessage(t *testing.T) {
 	s, _ := b2.JetStream().Stream(context.Background(), b2.Stream())
 	if n := s.CachedInfo().State.Msgs; n != 71 {
 		t.Fatalf("stream holds %d messages, want 50 + 1 foreign + 20", n)
+	}
+}
+
+// TestRelayAcknowledgesBatchesNotMessages checks that a backlog is
+// published with one PubAck per ackEvery messages, not one per message,
+// and still lands exactly once and in order.
+func TestRelayAcknowledgesBatchesNotMessages(t *testing.T) {
+	ob := newFakeOutbox()
+	var ids []string
+	const n = 1000
+	for i := range n { // a backlog, before the relay starts
+		ids = append(ids, ob.add("b", fmt.Sprintf("k%d", i), oss.ObjectCreatedPut).ID)
+	}
+	b := startBroker(t, testConfig(t, ob))
+	reg := prometheus.NewRegistry()
+	if err := b.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 20*time.Second, 10*time.Millisecond, func() error {
+		if d := ob.depth(); d != 0 {
+			return fmt.Errorf("outbox depth %d", d)
+		}
+		return nil
+	})
+	checkStream(t, b, ids)
+	m := gather(t, reg)
+	// The first message is acknowledged alone (a new stream: the chain has
+	// no anchor yet); then at most one PubAck per ackEvery messages, plus
+	// one per read batch for its tail.
+	acks := m["ossflow_events_publish_duration_seconds_count"]
+	if limit := float64(1 + n/ackEvery + n/128); acks < 2 || acks > limit {
+		t.Fatalf("%v PubAcks for %d events, want 2..%v", acks, n, limit)
+	}
+	if m["ossflow_events_published_total"] != n || m["ossflow_events_deduplicated_total"] != 0 {
+		t.Fatalf("published %v deduplicated %v, want %d and 0", m["ossflow_events_published_total"], m["ossflow_events_deduplicated_total"], n)
+	}
+}
+
+// TestRelayRecoversFromAChainBreakMidBatch publishes foreign messages into
+// the stream while the relay streams a large backlog: each one breaks the
+// chain in the middle of an unacknowledged run, so every later message of
+// the run is rejected. The relay must notice at the next PubAck, resync
+// and republish, leaving every event exactly once and in order.
+func TestRelayRecoversFromAChainBreakMidBatch(t *testing.T) {
+	ob := newFakeOutbox()
+	cfg := testConfig(t, ob)
+	cfg.DurabilityHold = time.Hour // keep every entry: republishing may reach back
+	b := startBroker(t, cfg)
+	ctx := context.Background()
+	var ids []string
+	const n, foreign = 4000, 20
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		deadline := time.Now().Add(30 * time.Second)
+		for i := range foreign {
+			for b.RelayStatus().Published < uint64(i*n/foreign) {
+				if time.Now().After(deadline) {
+					t.Errorf("published %d, waited for %d", b.RelayStatus().Published, i*n/foreign)
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+			if _, err := b.JetStream().Publish(ctx, "ossflow.events.other.Foreign.Thing", []byte("{}")); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range n {
+		ids = append(ids, ob.add("b", fmt.Sprintf("k%d", i), oss.ObjectCreatedPut).ID)
+	}
+	<-done
+	waitPublished(t, b, n, 30*time.Second)
+	s, err := b.JetStream().Stream(ctx, b.Stream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []events.Event
+	foreignSeen := 0
+	for seq := uint64(1); seq <= s.CachedInfo().State.LastSeq; seq++ {
+		raw, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw.Header.Get(events.HeaderMsgID) == "" {
+			foreignSeen++
+			continue
+		}
+		ev, err := events.Decode(raw.Header, raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	if foreignSeen != foreign {
+		t.Fatalf("%d foreign messages in the stream, want %d", foreignSeen, foreign)
+	}
+	if err := checkExactlyOnce(evs, ids); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRelayRewindsWhenTheServerLosesItsTail: the server (not ossflow)
+// restarts having lost the unsynced tail of the stream — a power loss of
+// an external R1 server — while the relay keeps running. The relay must
+// go back to the stream's last message and republish what the stream
+// lost from the held outbox entries, not carry on after what it had
+// published: that would leave a gap.
+func TestRelayRewindsWhenTheServerLosesItsTail(t *testing.T) {
+	ob := newFakeOutbox()
+	cfg := testConfig(t, ob)
+	cfg.DurabilityHold = time.Hour
+	b := startBroker(t, cfg)
+	reg := prometheus.NewRegistry()
+	if err := b.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 200 {
+		ids = append(ids, ob.add("b", fmt.Sprint(i%10), oss.ObjectCreatedPut).ID)
+	}
+	waitPublished(t, b, 200, 10*time.Second)
+	b.emb.shutdown()
+	truncateStream(t, cfg.DataDir, 0.5)
+	if err := b.emb.start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		ids = append(ids, ob.add("b", fmt.Sprint(i%10), oss.ObjectCreatedPut).ID)
+	}
+	waitPublished(t, b, 250, 20*time.Second)
+	checkStream(t, b, ids)
+	if m := gather(t, reg); m["ossflow_events_rewound_total"] == 0 {
+		t.Fatal("ossflow_events_rewound_total = 0 after a rewind")
 	}
 }

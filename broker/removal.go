@@ -36,6 +36,16 @@ func (r *relay) removeLoop(ctx context.Context) {
 		case <-r.progress:
 		case <-timer.C:
 		}
+		r.removeMu.Lock()
+		if rw := r.rewoundTo.Swap(0); rw > 0 {
+			// The stream lost events above rw-1: they are republished and
+			// held again from their new PubAck, so forget their marks.
+			to := rw - 1
+			for len(marks) > 0 && marks[len(marks)-1].seq > to {
+				marks = marks[:len(marks)-1]
+			}
+			last = min(last, to)
+		}
 		now := time.Now()
 		if s := r.published.Load(); s > last {
 			if n := len(marks); n > 0 && now.Sub(marks[n-1].at) < coalesce {
@@ -72,6 +82,7 @@ func (r *relay) removeLoop(ctx context.Context) {
 			}
 		}
 		marks = append(marks[:0], marks[i:]...)
+		r.removeMu.Unlock()
 		if final {
 			return
 		}
