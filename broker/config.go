@@ -63,7 +63,7 @@ type Config struct {
 	// MaxBytes bounds the stream's size (oldest events dropped first);
 	// 0 means no bound.
 	MaxBytes int64
-	// DuplicateWindow is the stream's de-duplication window; default 2m,
+	// DuplicateWindow is the stream's de-duplication window; default 30s,
 	// or DurabilityHold plus the retry horizon if longer. It must exceed
 	// the relay's retry horizon (PublishTimeout plus MaxBackoff) and
 	// DurabilityHold; [Start] checks this.
@@ -111,6 +111,11 @@ type Config struct {
 	// above half of OutboxLimit, warned about; default 10s.
 	WarnInterval time.Duration
 }
+
+// defaultDuplicateWindow is the least default duplicate window: 2.5 times
+// the embedded setup's need (a 2 s hold plus a 10 s retry horizon); see
+// "Why a 30-second duplicate window" in DESIGN.md.
+const defaultDuplicateWindow = 30 * time.Second
 
 func (c *Config) setDefaults() error {
 	if len(c.URLs) == 0 && c.DataDir == "" {
@@ -171,7 +176,7 @@ func (c *Config) setDefaults() error {
 		c.DurabilityHold = 2 * c.SyncInterval
 	}
 	if c.DuplicateWindow <= 0 {
-		c.DuplicateWindow = max(2*time.Minute, c.DurabilityHold+c.PublishTimeout+c.MaxBackoff)
+		c.DuplicateWindow = max(defaultDuplicateWindow, c.DurabilityHold+c.PublishTimeout+c.MaxBackoff)
 	}
 	if min := c.PublishTimeout + c.MaxBackoff; c.DuplicateWindow < min {
 		return fmt.Errorf("broker: DuplicateWindow %v is shorter than the relay's retry horizon %v (PublishTimeout + MaxBackoff)", c.DuplicateWindow, min)
