@@ -34,22 +34,42 @@ type encoder struct {
 	ceSource    string
 }
 
-// encode builds the message for e: subject, OSS JSON body, headers. The
-// body is e.RawPayload when set, else rendered from e.Record.
-func (c *encoder) encode(e *oss.Event) *nats.Msg {
-	var data []byte
-	if e.RawPayload != nil { // rendered at commit; copied: the publish keeps it
-		data = append(make([]byte, 0, len(e.RawPayload)), e.RawPayload...)
-	} else {
-		data = appendPayload(make([]byte, 0, 512), &e.Record)
-	}
-	// One backing array for every header value: one allocation, not 15.
-	n := 9 // 8 headers + the relay's expected-last-msg-id
+// headerCount is how many header values a message may carry: 8 headers
+// plus the relay's expected-last-msg-id, and 7 more with CloudEvents.
+func (c *encoder) headerCount() int {
 	if c.cloudEvents {
-		n += 7
+		return 16
 	}
-	vals := make([]string, 0, n)
-	h := make(nats.Header, n)
+	return 9
+}
+
+// encode builds a new message for e: subject, OSS JSON body, headers. The
+// body is a copy of e.RawPayload when set, else rendered from e.Record.
+func (c *encoder) encode(e *oss.Event) *nats.Msg {
+	n := c.headerCount()
+	m := &nats.Msg{Header: make(nats.Header, n)}
+	c.fill(m, e, make([]string, 0, n))
+	if e.RawPayload != nil { // only valid during the outbox read
+		m.Data = append(make([]byte, 0, len(e.RawPayload)), e.RawPayload...)
+	}
+	return m
+}
+
+// fill sets m's subject, headers and body for e, reusing m.Header (it is
+// cleared) and vals, the backing array of the header values, which it
+// returns (grown if it had to). The body is e.RawPayload itself when set,
+// else rendered from e.Record. A message filled this way is for a publish
+// that copies it before the next fill (nats.Conn.PublishMsg).
+func (c *encoder) fill(m *nats.Msg, e *oss.Event, vals []string) []string {
+	if e.RawPayload != nil {
+		m.Data = e.RawPayload
+	} else {
+		m.Data = appendPayload(make([]byte, 0, 512), &e.Record)
+	}
+	clear(m.Header)
+	vals = vals[:0]
+	h := m.Header
+	// One backing array for every header value: no allocation per value.
 	set := func(k, v string) {
 		vals = append(vals, v)
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
@@ -86,9 +106,14 @@ func (c *encoder) encode(e *oss.Event) *nats.Msg {
 		}
 		set(HeaderContentType, "application/json")
 	}
-	return &nats.Msg{
-		Subject: events.Subject(c.prefix, e.Bucket, e.Name),
-		Header:  h,
-		Data:    data,
-	}
+	m.Subject = events.Subject(c.prefix, e.Bucket, e.Name)
+	return vals
+}
+
+// setExpectedLastMsgID chains m to the event with ID prev, using the
+// spare capacity of vals (the array fill returned) when there is some.
+func setExpectedLastMsgID(m *nats.Msg, vals []string, prev string) []string {
+	vals = append(vals, prev)
+	m.Header[headerExpectedLastMsgID] = vals[len(vals)-1 : len(vals) : len(vals)]
+	return vals
 }

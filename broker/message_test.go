@@ -136,3 +136,42 @@ func TestConfigDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestFillReusesAMessage: filling one message for a series of events
+// (the relay's path for publishes without a PubAck) gives each the same
+// subject, headers and body as a fresh encode, with nothing left over
+// from the event before, and the chain header where asked.
+func TestFillReusesAMessage(t *testing.T) {
+	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	evs := []oss.Event{
+		{Seq: 1, ID: "a1", BucketSeq: 1, Name: oss.ObjectCreatedPut, Bucket: "b1", Key: "k1", VersionID: "v1", Origin: "function:f", Time: when,
+			RawPayload: []byte(`{"events":[{"eventName":"ObjectCreated:PutObject"}]}`)},
+		{Seq: 2, ID: "a2", BucketSeq: 7, Name: oss.ObjectRemovedDelete, Bucket: "bucket-two", Key: "some/longer key", Time: when,
+			RawPayload: []byte(`{"events":[{"eventName":"ObjectRemoved:DeleteObject"}]}`)},
+		{Seq: 3, ID: "a3", BucketSeq: 1, Name: oss.BucketCreated, Bucket: "b3", Time: when},
+	}
+	for _, ce := range []bool{false, true} {
+		enc := encoder{prefix: "p", cloudEvents: ce}
+		m := nats.Msg{Header: nats.Header{}}
+		var vals []string
+		for i := range evs {
+			want := enc.encode(&evs[i])
+			vals = enc.fill(&m, &evs[i], vals)
+			if i > 0 {
+				vals = setExpectedLastMsgID(&m, vals, evs[i-1].ID)
+				want.Header[headerExpectedLastMsgID] = []string{evs[i-1].ID}
+			}
+			if m.Subject != want.Subject || string(m.Data) != string(want.Data) {
+				t.Fatalf("ce=%v event %d: subject %q body %s, want %q %s", ce, i, m.Subject, m.Data, want.Subject, want.Data)
+			}
+			if len(m.Header) != len(want.Header) {
+				t.Fatalf("ce=%v event %d: headers %v, want %v", ce, i, m.Header, want.Header)
+			}
+			for k, v := range want.Header {
+				if got := m.Header[k]; len(got) != 1 || got[0] != v[0] {
+					t.Fatalf("ce=%v event %d: header %s = %q, want %q", ce, i, k, got, v)
+				}
+			}
+		}
+	}
+}

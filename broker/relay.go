@@ -105,12 +105,21 @@ func (q *pendingQueue) push(p pending) {
 	q.msgs += p.count
 }
 
-// outgoing is an encoded event waiting to be published.
+// outgoing is an event read from the outbox, waiting to be published;
+// its RawPayload (when set) points into the batch's arena.
 type outgoing struct {
-	msg    *nats.Msg
-	seq    uint64
-	id     string
-	commit time.Time
+	ev oss.Event
+}
+
+// batchBuf is what a batch is read into, reused from batch to batch:
+// the events, an arena for their message bodies, and one message whose
+// header map and header values are refilled for every publish that
+// needs no PubAck (nats.Conn.PublishMsg copies the message out).
+type batchBuf struct {
+	out     []outgoing
+	arena   []byte
+	scratch nats.Msg
+	vals    []string
 }
 
 // relay drains the outbox into the stream in Seq order. One goroutine
@@ -242,7 +251,7 @@ func (r *relay) run(ctx context.Context) {
 		lowWater = max(1, batch/2)
 	)
 	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
-	out := make([]outgoing, 0, batch)
+	bb := &batchBuf{out: make([]outgoing, 0, batch), scratch: nats.Msg{Header: nats.Header{}}}
 	poll := time.NewTicker(idlePoll)
 	defer poll.Stop()
 	// canFill says whether to read and publish more now. Keeping up with
@@ -309,11 +318,17 @@ func (r *relay) run(ctx context.Context) {
 				want = 1
 			}
 			got := 0
-			out = out[:0]
+			bb.out, bb.arena = bb.out[:0], bb.arena[:0]
 			collect := func(e *oss.Event) error {
 				got++
 				if e.Seq > next {
-					out = append(out, outgoing{msg: r.enc.encode(e), seq: e.Seq, id: e.ID, commit: e.Time})
+					o := outgoing{ev: *e}
+					if e.RawPayload != nil { // valid only during the read
+						start := len(bb.arena)
+						bb.arena = append(bb.arena, e.RawPayload...)
+						o.ev.RawPayload = bb.arena[start:len(bb.arena):len(bb.arena)]
+					}
+					bb.out = append(bb.out, o)
 				}
 				return nil
 			}
@@ -336,8 +351,8 @@ func (r *relay) run(ctx context.Context) {
 			}
 			more = got == want
 			backlog = more
-			perr := r.publish(&q, out, &next, &prevID)
-			clear(out)
+			perr := r.publish(&q, bb, &next, &prevID)
+			clear(bb.out)
 			if q.len() > 0 && r.oldest.Load() == 0 {
 				r.oldest.Store(q.front().commit.UnixNano())
 			}
@@ -409,38 +424,49 @@ func (r *relay) run(ctx context.Context) {
 	r.signalProgress()
 }
 
-// publish sends out in order, each message chained to the one before
-// (Nats-Expected-Last-Msg-Id). Every ackEvery-th message and the last
-// carry a reply subject and go to q; the others are sent without one:
-// the chain makes a PubAck for a message prove that every message before
-// it is in the stream. It stops at the first error; what was sent before
-// it and is not covered by a PubAck in q is found again by the resync.
-func (r *relay) publish(q *pendingQueue, out []outgoing, next *uint64, prevID *string) error {
+// publish sends the events of bb in order, each message chained to the
+// one before (Nats-Expected-Last-Msg-Id). Every ackEvery-th message and
+// the last carry a reply subject and go to q; the others are sent without
+// one: the chain makes a PubAck for a message prove that every message
+// before it is in the stream. It stops at the first error; what was sent
+// before it and is not covered by a PubAck in q is found again by the
+// resync.
+func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *string) error {
+	out := bb.out
 	if len(out) == 0 {
 		return nil
 	}
 	epoch := r.nc.Stats().Reconnects
 	first := 0 // index of the first message the next PubAck covers
 	for i := range out {
-		o := &out[i]
+		e := &out[i].ev
 		if r.nc.Status() != nats.CONNECTED {
-			return fmt.Errorf("publish event %d: %w", o.seq, nats.ErrDisconnected)
+			return fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
 		}
-		if *prevID != "" && !r.careful {
-			o.msg.Header[headerExpectedLastMsgID] = []string{*prevID}
-		}
+		chain := *prevID != "" && !r.careful
 		if i == len(out)-1 || i-first+1 == ackEvery {
-			now := time.Now()
-			fut, err := r.js.PublishMsgAsync(o.msg)
-			if err != nil {
-				return fmt.Errorf("publish event %d: %w", o.seq, err)
+			msg := r.enc.encode(e)
+			if chain {
+				msg.Header[headerExpectedLastMsgID] = []string{*prevID}
 			}
-			q.push(pending{seq: o.seq, id: o.id, count: i - first + 1, commit: out[first].commit, sent: now, fut: fut, epoch: epoch})
+			now := time.Now()
+			fut, err := r.js.PublishMsgAsync(msg)
+			if err != nil {
+				return fmt.Errorf("publish event %d: %w", e.Seq, err)
+			}
+			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].ev.Time, sent: now, fut: fut, epoch: epoch})
 			first = i + 1
-		} else if err := r.nc.PublishMsg(o.msg); err != nil {
-			return fmt.Errorf("publish event %d: %w", o.seq, err)
+		} else {
+			msg := &bb.scratch
+			bb.vals = r.enc.fill(msg, e, bb.vals)
+			if chain {
+				bb.vals = setExpectedLastMsgID(msg, bb.vals, *prevID)
+			}
+			if err := r.nc.PublishMsg(msg); err != nil {
+				return fmt.Errorf("publish event %d: %w", e.Seq, err)
+			}
 		}
-		*next, *prevID = o.seq, o.id
+		*next, *prevID = e.Seq, e.ID
 	}
 	return nil
 }
