@@ -69,10 +69,14 @@
 // asynchronously (Config.MaxInFlight in flight) with Nats-Msg-Id = event
 // ID, chaining each message to its predecessor with
 // Nats-Expected-Last-Msg-Id so that the stream can never hold the events
-// out of order or with a gap. An outbox entry is removed only after its
-// PubAck and a durability hold (see DESIGN.md, "Event plane"). Any error stops the
-// batch; the relay backs off (exponentially, capped), re-reads the
-// stream's last event and resumes after it. Consequences:
+// out of order or with a gap; so a PubAck for one message covers every
+// message before it, and only every 32nd message of a batch (and its
+// last) asks for one. An outbox entry is removed only after its PubAck
+// and a durability hold (see DESIGN.md, "Event plane"). Any error stops
+// the batch; the relay backs off (exponentially, capped), re-reads the
+// stream's last event and resumes after it (or, if the server lost an
+// acknowledged tail, goes back to it and republishes from the outbox).
+// Consequences:
 //
 //   - Every committed write has exactly one message in the stream, in
 //     commit order (per key, per bucket and globally), across restarts of
