@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble"
+
 	"github.com/ossflow/ossflow/oss"
 )
 
@@ -187,18 +189,13 @@ func BenchmarkListMillion(b *testing.B) {
 			r.VSeq = uint64(i + 1)
 			batch.Set(objectKey("bench", fmt.Sprintf("dir%03d/sub%02d/obj%07d", i%1000, i%7, i)), encodeRecord(r), nil)
 		}
-		if err := batch.Commit(nil); err != nil {
-			b.Fatal(err)
-		}
-		batch.Close()
+		commitBatch(b, batch)
 	}
 	// Let the flushes and compactions of the load settle.
 	if err := s.db.Flush(); err != nil {
 		b.Fatal(err)
 	}
-	for i := 0; i < 600 && s.db.Metrics().Compact.NumInProgress > 0; i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitCompactions(s)
 	for _, tc := range []struct{ name, prefix, delim, marker string }{
 		{"flat-middle", "", "", "dir500/"},
 		{"prefix", "dir777/", "", ""},
@@ -217,6 +214,88 @@ func BenchmarkListMillion(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
+		})
+	}
+}
+
+// loadInlineObjects bulk-loads n 4 KiB objects (record plus inline data, as
+// PutObject stores them) straight into the metadata DB in unsynced batches,
+// flushing every n/tables objects so the data sits in many sstables, and
+// lets the compactions settle.
+func loadInlineObjects(b *testing.B, s *Store, n, tables int) {
+	b.Helper()
+	data := bytes.Repeat([]byte("x"), 4<<10)
+	r := &record{Type: oss.TypeNormal, Size: int64(len(data)), ETag: etagOf(data), StorageClass: oss.StorageStandard,
+		ACL: oss.ACLDefault, Owner: oss.Owner{ID: "1"}, Flags: flagNull}
+	per := max(n/tables, 1)
+	for i := 0; i < n; {
+		batch := s.db.NewBatch()
+		for j := 0; j < per && i < n; j, i = j+1, i+1 {
+			id := s.clock.next()
+			r.VSeq = id
+			r.Extents = []extent{{Kind: extInline, ID: id, Size: int64(len(data))}}
+			batch.Set(objectKey("bench", fmt.Sprintf("obj/%08d", i)), encodeRecord(r), nil)
+			batch.Set(dataKey(id), data, nil)
+		}
+		commitBatch(b, batch)
+		if err := s.db.Flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	waitCompactions(s)
+}
+
+// commitBatch commits a bulk-load batch without syncing and closes it.
+func commitBatch(b *testing.B, batch *pebble.Batch) {
+	b.Helper()
+	if err := batch.Commit(nil); err != nil {
+		b.Fatal(err)
+	}
+	batch.Close()
+}
+
+// waitCompactions waits (up to a minute) for the DB's compactions to end.
+func waitCompactions(s *Store) {
+	for i := 0; i < 600 && s.db.Metrics().Compact.NumInProgress > 0; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// BenchmarkBucketConfig reads bucket configuration documents as the access
+// checks do on every request (a present CORS document; the absent policy,
+// referer and public access block of a bucket that sets none), on a store
+// holding 40k objects (160 MiB) written in 40 flushes.
+func BenchmarkBucketConfig(b *testing.B) {
+	s := benchStore(b, Options{})
+	loadInlineObjects(b, s, 40_000, 40)
+	cors := bytes.Repeat([]byte("<CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule>"), 4)
+	if err := s.PutBucketConfig(bg, "bench", "cors", cors); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("sstables per level: %v", func() (n []int64) {
+		for _, l := range s.db.Metrics().Levels {
+			n = append(n, l.NumFiles)
+		}
+		return n
+	}())
+	for _, tc := range []struct {
+		name  string
+		names []string
+	}{
+		{"present", []string{"cors"}},
+		{"absent", []string{"policy"}},
+		{"authorize", []string{"referer", "policy", "publicAccessBlock"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, name := range tc.names {
+					if _, _, err := s.GetBucketConfig(bg, "bench", name); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 		})
 	}
 }

@@ -124,6 +124,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 		return err
 	}
 	bs.deleted = true
+	bs.configs.Store(nil) // its documents went with the commit's DeleteRange
 	s.bucketsMu.Lock()
 	delete(s.buckets, name)
 	s.bucketsMu.Unlock()
@@ -256,40 +257,4 @@ func (s *Store) BucketStat(ctx context.Context, name string) (oss.BucketStat, er
 		st.LastModified = unixNano(c.LastModified)
 	}
 	return st, nil
-}
-
-// PutBucketConfig stores an opaque per-bucket configuration document.
-func (s *Store) PutBucketConfig(ctx context.Context, bucket, name string, data []byte) error {
-	const op = "PutBucketConfig"
-	if name == "" {
-		return invalidArg(op, "name", name, "The configuration name is empty.")
-	}
-	_, release, err := s.writeBucket(op, bucket)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return oss.Wrap(op, s.db.Set(configKey(bucket, name), data, pebble.Sync))
-}
-
-// GetBucketConfig returns a configuration document stored by
-// PutBucketConfig.
-func (s *Store) GetBucketConfig(ctx context.Context, bucket, name string) ([]byte, bool, error) {
-	const op = "GetBucketConfig"
-	if _, err := s.readBucket(op, bucket); err != nil {
-		return nil, false, err
-	}
-	v, ok, err := s.get(configKey(bucket, name))
-	return v, ok, oss.Wrap(op, err)
-}
-
-// DeleteBucketConfig removes a configuration document (absent is fine).
-func (s *Store) DeleteBucketConfig(ctx context.Context, bucket, name string) error {
-	const op = "DeleteBucketConfig"
-	_, release, err := s.writeBucket(op, bucket)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return oss.Wrap(op, s.db.Delete(configKey(bucket, name), pebble.Sync))
 }

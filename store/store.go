@@ -36,7 +36,8 @@ type Options struct {
 	// would exceed it fails with SlowDown, so no committed write ever lacks
 	// its event. Zero means no bound.
 	OutboxLimit int
-	// CacheSize is the metadata block cache in bytes; default 64 MiB.
+	// CacheSize is the metadata DB's block cache in bytes; default
+	// DefaultCacheSize.
 	CacheSize int64
 	// Encryption enables server-side encryption at rest (SSE AES256, per
 	// object or as a bucket default). Nil: writes that ask for SSE fail
@@ -47,6 +48,10 @@ type Options struct {
 // DefaultInlineThreshold is the default of Options.InlineThreshold (chosen
 // by BenchmarkInlineThreshold, see DESIGN.md).
 const DefaultInlineThreshold = 64 << 10
+
+// DefaultCacheSize is the default of Options.CacheSize (pebble's own
+// default is 8 MiB; see DESIGN.md).
+const DefaultCacheSize = 64 << 20
 
 // OutboxStats describes the event outbox.
 type OutboxStats struct {
@@ -107,6 +112,11 @@ type bucketState struct {
 	deleted bool // set under mu.Lock
 	info    atomic.Pointer[oss.Bucket]
 	c       bucketCounters // guarded by Store.commitMu
+
+	// configs is the bucket's configuration documents, replaced as a whole
+	// after each durable change (see bucketconfig.go); nil means none.
+	configs atomic.Pointer[configMap]
+	cfgMu   sync.Mutex // serializes configuration document writes
 }
 
 // bucketCounters are maintained by every commit (never by scanning).
@@ -204,25 +214,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 
 	cacheSize := opts.CacheSize
 	if cacheSize <= 0 {
-		cacheSize = 64 << 20
+		cacheSize = DefaultCacheSize
 	}
 	s.cache = pebble.NewCache(cacheSize)
-	po := &pebble.Options{
-		Cache:                       s.cache,
-		MemTableSize:                64 << 20,
-		MemTableStopWritesThreshold: 4,
-		L0CompactionThreshold:       4,
-		L0StopWritesThreshold:       24,
-		LBaseMaxBytes:               256 << 20,
-		MaxConcurrentCompactions:    func() int { return 2 },
-		Logger:                      quietLogger{},
-	}
-	po.Levels = make([]pebble.LevelOptions, 7)
-	for i := range po.Levels {
-		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-	}
-	po.EnsureDefaults()
-	po.FormatMajorVersion = pebble.FormatNewest
+	po := pebbleOptions(s.cache)
 	db, err := pebble.Open(filepath.Join(dir, "meta"), po)
 	if err != nil {
 		s.cache.Unref()
@@ -240,6 +235,34 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.SweepBlobs(context.Background())
 	}()
 	return s, nil
+}
+
+// pebbleOptions are the metadata DB's options, with cache as its block
+// cache. Every level writes a bloom filter (10 bits per key, ~1% false
+// positives) into its sstables, so a point lookup of an absent key (a new
+// object's previous version, a missing upload) skips a table after its
+// filter instead of reading a data block (in L0-L5: pebble's Get leaves L6
+// filters unread); tables written without filters (older data directories)
+// are read as before until compactions rewrite them.
+func pebbleOptions(cache *pebble.Cache) *pebble.Options {
+	po := &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                64 << 20,
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       4,
+		L0StopWritesThreshold:       24,
+		LBaseMaxBytes:               256 << 20,
+		MaxConcurrentCompactions:    func() int { return 2 },
+		Logger:                      quietLogger{},
+	}
+	po.Levels = make([]pebble.LevelOptions, 7)
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].FilterType = pebble.TableFilter
+	}
+	po.EnsureDefaults()
+	po.FormatMajorVersion = pebble.FormatNewest
+	return po
 }
 
 // load reads the engine state and the buckets into memory.
@@ -293,7 +316,10 @@ func (s *Store) load() error {
 		}
 		s.buckets[b.Name] = bs
 	}
-	return it.Error()
+	if err := it.Error(); err != nil {
+		return err
+	}
+	return s.loadConfigs()
 }
 
 func (s *Store) loadCounters(bucket string) (bucketCounters, error) {
