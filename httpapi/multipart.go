@@ -249,14 +249,14 @@ func completeMultipartUpload(h *Handler, w http.ResponseWriter, r *http.Request,
 			return err
 		}
 	}
-	conditional, err := s3ConditionalWrite(rc, r)
+	cond, err := s3ConditionalWrite(rc, r)
 	if err != nil {
 		return err
 	}
-	in.ForbidOverwrite = in.ForbidOverwrite || conditional
+	cond.apply(&in.ForbidOverwrite, &in.IfMatch)
 	info, err := h.eng.CompleteMultipartUpload(rc.ctx, in)
 	if err != nil {
-		return conditionalWriteErr(conditional, err)
+		return cond.err(err)
 	}
 	hd := w.Header()
 	hd.Set(hdrOSSCRC64, checksum.FormatCRC64(info.CRC64))

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ossflow/ossflow/oss"
 )
@@ -14,11 +15,11 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if in.Size, err = dataSize(r, rc.op.name); err != nil {
 		return err
 	}
-	conditional, err := s3ConditionalWrite(rc, r)
+	cond, err := s3ConditionalWrite(rc, r)
 	if err != nil {
 		return err
 	}
-	in.ForbidOverwrite = in.ForbidOverwrite || conditional
+	cond.apply(&in.ForbidOverwrite, &in.IfMatch)
 	in.Checksums = rc.checksums
 	body, err := rc.dataBody(in.Size)
 	if err != nil {
@@ -26,7 +27,7 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	info, err := h.eng.PutObject(rc.ctx, in, body)
 	if err != nil {
-		return conditionalWriteErr(conditional, err)
+		return cond.err(err)
 	}
 	rc.writeHeaders(w.Header(), info.ETag, info.CRC64, info.VersionID, rc.checksums)
 	rc.sseHeader(w.Header(), info.SSE)
@@ -52,28 +53,45 @@ func deleteObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx
 	return nil
 }
 
-// s3ConditionalWrite reads S3's conditional write: If-None-Match: * makes
-// the write fail when the key exists (x-oss-forbid-overwrite's meaning,
-// answered 412 as S3 does). If-Match on a write is not implemented.
-func s3ConditionalWrite(rc *reqCtx, r *http.Request) (bool, error) {
-	if !rc.s3 {
-		return false, nil
-	}
-	if r.Header.Get("If-Match") != "" {
-		return false, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes with If-Match are not implemented.")
-	}
-	switch v := r.Header.Get("If-None-Match"); v {
-	case "":
-		return false, nil
-	case "*":
-		return true, nil
-	default:
-		return false, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes support only If-None-Match: *.")
-	}
+// s3Conditions are the preconditions of an S3 conditional write
+// (PutObject, CompleteMultipartUpload).
+type s3Conditions struct {
+	// ifNoneMatch is If-None-Match: *, the write fails when the key exists
+	// (x-oss-forbid-overwrite's meaning, answered 412 as S3 does).
+	ifNoneMatch bool
+	// ifMatch is If-Match: the write succeeds only over a current version
+	// with that ETag ("*": any); the engine checks it under the key lock.
+	ifMatch string
 }
 
-func conditionalWriteErr(conditional bool, err error) error {
-	if conditional && oss.IsCode(err, oss.FileAlreadyExists) {
+// s3ConditionalWrite reads S3's conditional write headers. If-None-Match
+// other than "*" is not implemented; the OSS dialect ignores both headers.
+func s3ConditionalWrite(rc *reqCtx, r *http.Request) (s3Conditions, error) {
+	if !rc.s3 {
+		return s3Conditions{}, nil
+	}
+	c := s3Conditions{ifMatch: strings.TrimSpace(r.Header.Get("If-Match"))}
+	switch v := r.Header.Get("If-None-Match"); v {
+	case "":
+	case "*":
+		c.ifNoneMatch = true
+	default:
+		return s3Conditions{}, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes support only If-None-Match: *.")
+	}
+	return c, nil
+}
+
+// apply sets the conditions on an engine input's fields.
+func (c s3Conditions) apply(forbidOverwrite *bool, ifMatch *string) {
+	*forbidOverwrite = *forbidOverwrite || c.ifNoneMatch
+	*ifMatch = c.ifMatch
+}
+
+// err maps the engine's answer to If-None-Match: * (FileAlreadyExists) to
+// S3's 412; If-Match failures come from the engine as NoSuchKey (404) or
+// PreconditionFailed (412) already.
+func (c s3Conditions) err(err error) error {
+	if c.ifNoneMatch && oss.IsCode(err, oss.FileAlreadyExists) {
 		return oss.E("", oss.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
 	}
 	return err

@@ -19,6 +19,15 @@ type PutObjectInput struct {
 	Tags            []Tag
 	ForbidOverwrite bool
 	SSE             string
+	// IfMatch, when set, makes the write conditional (S3's If-Match): it
+	// succeeds only if the key's current version exists and its ETag matches
+	// (quotes ignored; "*" matches any ETag). No current object, or a delete
+	// marker as the current version, fails with NoSuchKey; another ETag with
+	// PreconditionFailed. Checked under the key lock, atomically with the
+	// write; a failed write stores nothing and records no event. Honoured by
+	// PutObject and by CopyObject for its destination; InitiateMultipartUpload
+	// and AppendObject ignore it (see CompleteMultipartInput.IfMatch).
+	IfMatch string
 
 	// Size is the body length, or -1 when unknown (chunked). A body that
 	// ends before Size bytes fails with IncompleteBody and stores nothing.
@@ -128,6 +137,10 @@ type CompleteMultipartInput struct {
 	Parts           []CompletePart
 	CompleteAll     bool
 	ForbidOverwrite bool
+	// IfMatch makes the completion conditional as PutObjectInput.IfMatch
+	// does. A completion that fails it leaves the upload and its parts in
+	// place, so it can be retried.
+	IfMatch string
 }
 
 // ListPartsInput pages through an upload's parts.

@@ -72,7 +72,7 @@ func TestMultipartBlobs(t *testing.T) {
 	}
 }
 
-func blobNames(t *testing.T, dir string) []string {
+func blobNames(t testing.TB, dir string) []string {
 	var names []string
 	subs, _ := os.ReadDir(filepath.Join(dir, "blobs"))
 	for _, d := range subs {

@@ -297,7 +297,9 @@ func copyPipelined(op string, w io.Writer, h *checksum.Hasher, r io.Reader, size
 
 // PutObject stores an object from body. The data is hashed (MD5 for the
 // ETag, CRC-64) while it is written, verified against ContentMD5, made
-// durable, and then committed atomically with its event.
+// durable, and then committed atomically with its event. ForbidOverwrite
+// and IfMatch are checked against the current version under the key lock,
+// just before that commit; a write that fails them discards its data.
 func (s *Store) PutObject(ctx context.Context, in oss.PutObjectInput, body io.Reader) (oss.ObjectInfo, error) {
 	const op = "PutObject"
 	if err := checkPut(op, &in); err != nil {
@@ -331,7 +333,7 @@ func (s *Store) PutObject(ctx context.Context, in oss.PutObjectInput, body io.Re
 	if name == "" {
 		name = oss.ObjectCreatedPut
 	}
-	return s.install(op, t, in.Bucket, in.Key, r, installOpts{forbidOverwrite: in.ForbidOverwrite, event: name})
+	return s.install(op, t, in.Bucket, in.Key, r, installOpts{forbidOverwrite: in.ForbidOverwrite, ifMatch: in.IfMatch, event: name})
 }
 
 // outboxRoom fails early with SlowDown when the outbox is at its bound, so

@@ -45,7 +45,9 @@ func (s *Store) lockUpload(op, bucket, key, id string) (*bucketState, *record, f
 // and every part but the last must be at least 100 KB (EntityTooSmall). The
 // object references the parts' data in place: nothing is copied. Its ETag is
 // OSS's multipart ETag ("<hex>-<n>") and its CRC-64 the combination of the
-// parts' CRCs. Parts not named are dropped.
+// parts' CRCs. Parts not named are dropped. ForbidOverwrite and IfMatch are
+// checked under the key lock; a completion that fails them leaves the upload
+// and all its parts in place.
 func (s *Store) CompleteMultipartUpload(ctx context.Context, in oss.CompleteMultipartInput) (oss.ObjectInfo, error) {
 	const op = "CompleteMultipartUpload"
 	if in.CompleteAll && len(in.Parts) > 0 {
@@ -121,6 +123,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in oss.CompleteMult
 	}
 	return s.installLocked(op, t, bs, in.Key, old, &r, installOpts{
 		forbidOverwrite: in.ForbidOverwrite,
+		ifMatch:         in.IfMatch,
 		event:           oss.ObjectCreatedCompleteMultipart,
 		extra: func(t *txn, _ *record) error {
 			t.b.Delete(uploadKey(in.Bucket, in.Key, in.UploadID), nil)

@@ -9,6 +9,7 @@ import (
 // installOpts tune install.
 type installOpts struct {
 	forbidOverwrite bool
+	ifMatch         string // S3 If-Match: the current version must exist with this ETag
 	event           oss.EventName
 	position        *int64 // append position, for the event
 	// check validates the current record under the key lock (e.g. a copy
@@ -57,6 +58,9 @@ func (s *Store) installLocked(op string, t *txn, bs *bucketState, key string, ol
 			return oss.ObjectInfo{}, err
 		}
 	}
+	if err := checkIfMatch(op, bucket, key, o.ifMatch, old); err != nil {
+		return oss.ObjectInfo{}, err
+	}
 	vs := bs.versioning()
 	if o.forbidOverwrite && vs == oss.VersioningOff && old != nil && !old.deleteMarker() {
 		e := oss.E(op, oss.FileAlreadyExists, "The object you specified already exists and can not be overwritten.")
@@ -94,6 +98,25 @@ func (s *Store) installLocked(op string, t *txn, bs *bucketState, key string, ol
 		return oss.ObjectInfo{}, err
 	}
 	return info, nil
+}
+
+// checkIfMatch enforces a write's If-Match against the current record old
+// (the key's lock is held): NoSuchKey when there is no current object (none,
+// or a delete marker), PreconditionFailed when its ETag does not match
+// (quotes and case ignored; "*" matches any).
+func checkIfMatch(op, bucket, key, ifMatch string, old *record) error {
+	if ifMatch == "" {
+		return nil
+	}
+	if old == nil || old.deleteMarker() {
+		return noSuchKey(op, bucket, key)
+	}
+	if !oss.ETagMatches(ifMatch, old.ETag) {
+		e := oss.E(op, oss.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
+		e.Bucket, e.Key = bucket, key
+		return e
+	}
+	return nil
 }
 
 // replaceCurrent writes r (its flags already set for the versioning state)
