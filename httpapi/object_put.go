@@ -15,6 +15,9 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if in.Size, err = dataSize(r, rc.op.name); err != nil {
 		return err
 	}
+	if err := ossPutConditions(rc, r); err != nil {
+		return err
+	}
 	cond, err := s3ConditionalWrite(rc, r)
 	if err != nil {
 		return err
@@ -53,6 +56,22 @@ func deleteObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx
 	return nil
 }
 
+// ossPutConditions refuses the preconditions OSS does not implement on
+// PutObject (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since)
+// with NotImplemented, as OSS documents (EC 0017-00000245), instead of
+// writing unconditionally. The S3 dialect implements them (s3ConditionalWrite).
+func ossPutConditions(rc *reqCtx, r *http.Request) error {
+	if rc.s3 {
+		return nil
+	}
+	for _, h := range [...]string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		if r.Header.Get(h) != "" {
+			return oss.E(rc.op.name, oss.NotImplemented, "A header you provided implies functionality that is not implemented.")
+		}
+	}
+	return nil
+}
+
 // s3Conditions are the preconditions of an S3 conditional write
 // (PutObject, CompleteMultipartUpload).
 type s3Conditions struct {
@@ -65,7 +84,8 @@ type s3Conditions struct {
 }
 
 // s3ConditionalWrite reads S3's conditional write headers. If-None-Match
-// other than "*" is not implemented; the OSS dialect ignores both headers.
+// other than "*" is not implemented. The OSS dialect has none: PutObject
+// refuses them (ossPutConditions), CompleteMultipartUpload ignores them.
 func s3ConditionalWrite(rc *reqCtx, r *http.Request) (s3Conditions, error) {
 	if !rc.s3 {
 		return s3Conditions{}, nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -144,4 +145,32 @@ func TestAWSSDKConditionalWrites(t *testing.T) {
 		}
 		must(t, complete("mp-missing", idMissing, partMissing, nil))
 	})
+}
+
+// TestOSSPutObjectConditions: the OSS dialect refuses PutObject
+// preconditions with NotImplemented, as OSS documents, rather than writing
+// unconditionally.
+func TestOSSPutObjectConditions(t *testing.T) {
+	s := newServer(t, false)
+	now := time.Now()
+	if resp, body := s.do(t, s.ossV4Request(t, "PUT", "oss-cond", "", "", now)); resp.StatusCode != 200 {
+		t.Fatalf("create bucket: %d %s", resp.StatusCode, body)
+	}
+	put, body := s.do(t, s.ossV4Request(t, "PUT", "oss-cond", "k", "one", now))
+	if put.StatusCode != 200 {
+		t.Fatalf("put: %d %s", put.StatusCode, body)
+	}
+	for _, h := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		v := put.Header.Get("ETag")
+		if strings.HasSuffix(h, "Since") {
+			v = now.UTC().Format(http.TimeFormat)
+		}
+		resp, body := s.do(t, s.ossV4Request(t, "PUT", "oss-cond", "k", "two", now, h, v))
+		if e := parseRawError(t, body); resp.StatusCode != http.StatusNotImplemented || e.Code != "NotImplemented" {
+			t.Fatalf("PUT with %s: %d %s", h, resp.StatusCode, body)
+		}
+	}
+	if resp, body := s.do(t, s.ossV4Request(t, "GET", "oss-cond", "k", "", now)); string(body) != "one" {
+		t.Fatalf("object after refused writes: %d %q", resp.StatusCode, body)
+	}
 }
