@@ -112,6 +112,10 @@ type asyncImages struct {
 
 	mu    sync.Mutex
 	ready bool // the streams exist
+	// rebind tells this process's worker that the task stream was created
+	// again (it was deleted): its consumer went with it, so it must
+	// create the consumer again rather than wait for missed heartbeats.
+	rebind chan struct{}
 
 	// hook, when set (tests), is called before each job runs; run, when
 	// set (tests), runs jobs instead of the Handler.
@@ -124,7 +128,8 @@ type asyncImages struct {
 
 func newAsyncImages(s *Server) *asyncImages {
 	return &asyncImages{
-		s: s,
+		s:      s,
+		rebind: make(chan struct{}, 1),
 		submitted: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: monitor.Namespace, Subsystem: "image_async", Name: "submitted_total",
 			Help: "Asynchronous image jobs queued.",
@@ -238,6 +243,10 @@ func (a *asyncImages) Submit(ctx context.Context, job httpapi.AsyncJob) (string,
 		// The stream is gone (deleted by hand?): create it again, once.
 		a.notReady()
 		if err = a.ensureStreams(pctx, js); err == nil {
+			select {
+			case a.rebind <- struct{}{}:
+			default:
+			}
 			_, err = js.PublishMsg(pctx, msg)
 		}
 	}
@@ -323,6 +332,16 @@ func (a *asyncImages) consume(ctx context.Context, js jetstream.JetStream, n int
 func (a *asyncImages) pull(ctx context.Context, it jetstream.MessagesContext, n int, log *slog.Logger) {
 	stopped := context.AfterFunc(ctx, it.Drain)
 	defer stopped()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-a.rebind: // the stream was recreated: rebind the consumer
+			log.Info("image task stream recreated; creating the worker consumer again")
+			it.Stop()
+		case <-done:
+		}
+	}()
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -334,8 +353,9 @@ func (a *asyncImages) pull(ctx context.Context, it jetstream.MessagesContext, n 
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
 				return
 			}
-			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
-				log.Warn("image worker consumer deleted; creating it again")
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+				errors.Is(err, jetstream.ErrNoHeartbeat) {
+				log.Warn("image worker consumer deleted or silent; creating it again", "err", err)
 				it.Stop()
 				return
 			}
