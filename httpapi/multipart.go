@@ -253,10 +253,10 @@ func completeMultipartUpload(h *Handler, w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	cond.apply(&in.ForbidOverwrite, &in.IfMatch)
+	cond.apply(&in.IfMatch, &in.IfNoneMatch)
 	info, err := h.eng.CompleteMultipartUpload(rc.ctx, in)
 	if err != nil {
-		return cond.err(err)
+		return err
 	}
 	hd := w.Header()
 	hd.Set(hdrOSSCRC64, checksum.FormatCRC64(info.CRC64))

@@ -22,7 +22,7 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	if err != nil {
 		return err
 	}
-	cond.apply(&in.ForbidOverwrite, &in.IfMatch)
+	cond.apply(&in.IfMatch, &in.IfNoneMatch)
 	in.Checksums = rc.checksums
 	body, err := rc.dataBody(in.Size)
 	if err != nil {
@@ -30,7 +30,7 @@ func putObject(h *Handler, w http.ResponseWriter, r *http.Request, rc *reqCtx) e
 	}
 	info, err := h.eng.PutObject(rc.ctx, in, body)
 	if err != nil {
-		return cond.err(err)
+		return err
 	}
 	rc.writeHeaders(w.Header(), info.ETag, info.CRC64, info.VersionID, rc.checksums)
 	rc.sseHeader(w.Header(), info.SSE)
@@ -73,14 +73,12 @@ func ossPutConditions(rc *reqCtx, r *http.Request) error {
 }
 
 // s3Conditions are the preconditions of an S3 conditional write
-// (PutObject, CompleteMultipartUpload).
+// (PutObject, CompleteMultipartUpload), checked by the engine under the
+// key lock: If-Match (the current version must have that ETag, "*": any)
+// and If-None-Match: * (there must be no current version, in any
+// versioning state, as S3 does).
 type s3Conditions struct {
-	// ifNoneMatch is If-None-Match: *, the write fails when the key exists
-	// (x-oss-forbid-overwrite's meaning, answered 412 as S3 does).
-	ifNoneMatch bool
-	// ifMatch is If-Match: the write succeeds only over a current version
-	// with that ETag ("*": any); the engine checks it under the key lock.
-	ifMatch string
+	ifMatch, ifNoneMatch string
 }
 
 // s3ConditionalWrite reads S3's conditional write headers. If-None-Match
@@ -91,10 +89,10 @@ func s3ConditionalWrite(rc *reqCtx, r *http.Request) (s3Conditions, error) {
 		return s3Conditions{}, nil
 	}
 	c := s3Conditions{ifMatch: strings.TrimSpace(r.Header.Get("If-Match"))}
-	switch v := r.Header.Get("If-None-Match"); v {
+	switch v := strings.TrimSpace(r.Header.Get("If-None-Match")); v {
 	case "":
 	case "*":
-		c.ifNoneMatch = true
+		c.ifNoneMatch = v
 	default:
 		return s3Conditions{}, oss.E(rc.op.name, oss.NotImplemented, "Conditional writes support only If-None-Match: *.")
 	}
@@ -102,17 +100,6 @@ func s3ConditionalWrite(rc *reqCtx, r *http.Request) (s3Conditions, error) {
 }
 
 // apply sets the conditions on an engine input's fields.
-func (c s3Conditions) apply(forbidOverwrite *bool, ifMatch *string) {
-	*forbidOverwrite = *forbidOverwrite || c.ifNoneMatch
-	*ifMatch = c.ifMatch
-}
-
-// err maps the engine's answer to If-None-Match: * (FileAlreadyExists) to
-// S3's 412; If-Match failures come from the engine as NoSuchKey (404) or
-// PreconditionFailed (412) already.
-func (c s3Conditions) err(err error) error {
-	if c.ifNoneMatch && oss.IsCode(err, oss.FileAlreadyExists) {
-		return oss.E("", oss.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
-	}
-	return err
+func (c s3Conditions) apply(ifMatch, ifNoneMatch *string) {
+	*ifMatch, *ifNoneMatch = c.ifMatch, c.ifNoneMatch
 }

@@ -105,6 +105,17 @@ func TestAWSSDKConditionalWrites(t *testing.T) {
 		if len(lv.Versions) != 1 || len(lv.DeleteMarkers) != 1 {
 			t.Fatalf("versions after the failed write: %d versions, %d delete markers", len(lv.Versions), len(lv.DeleteMarkers))
 		}
+		// If-None-Match: * holds in a versioned bucket too (as on S3): a
+		// delete marker is no current object; a version is.
+		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: vb, Key: aws.String("k"), Body: strings.NewReader("v3"), IfNoneMatch: aws.String("*")})
+		must(t, err)
+		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: vb, Key: aws.String("k"), Body: strings.NewReader("v4"), IfNoneMatch: aws.String("*")})
+		wantAWSFailure(t, err, http.StatusPreconditionFailed, "PreconditionFailed")
+		lv, err = c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: vb})
+		must(t, err)
+		if len(lv.Versions) != 2 {
+			t.Fatalf("%d versions after If-None-Match: * writes, want 2 (v1, v3)", len(lv.Versions))
+		}
 	})
 
 	t.Run("CompleteMultipartUpload", func(t *testing.T) {

@@ -28,6 +28,12 @@ type PutObjectInput struct {
 	// PutObject and by CopyObject for its destination; InitiateMultipartUpload
 	// and AppendObject ignore it (see CompleteMultipartInput.IfMatch).
 	IfMatch string
+	// IfNoneMatch "*" (S3's If-None-Match: *) makes the write fail with
+	// PreconditionFailed when the key has a current version that is not a
+	// delete marker, whatever the bucket's versioning (ForbidOverwrite is
+	// OSS's rule: versioning off only). Other values are InvalidArgument.
+	// Checked with IfMatch, under the key lock.
+	IfNoneMatch string
 
 	// Size is the body length, or -1 when unknown (chunked). A body that
 	// ends before Size bytes fails with IncompleteBody and stores nothing.
@@ -141,6 +147,8 @@ type CompleteMultipartInput struct {
 	// does. A completion that fails it leaves the upload and its parts in
 	// place, so it can be retried.
 	IfMatch string
+	// IfNoneMatch is PutObjectInput.IfNoneMatch for the completion.
+	IfNoneMatch string
 }
 
 // ListPartsInput pages through an upload's parts.

@@ -81,7 +81,7 @@ func (s *Store) CopyObject(ctx context.Context, in oss.CopyObjectInput) (oss.Cop
 		}
 		r.Checksums = srcInfo.Checksums
 		t := s.newTxn(ctx)
-		o := installOpts{forbidOverwrite: dst.ForbidOverwrite, ifMatch: dst.IfMatch, event: name}
+		o := installOpts{forbidOverwrite: dst.ForbidOverwrite, ifMatch: dst.IfMatch, ifNoneMatch: dst.IfNoneMatch, event: name}
 		// A copy onto itself keeps the data in place unless it changes
 		// whether the data is encrypted (OSS's way to encrypt, or decrypt,
 		// an existing object).

@@ -47,6 +47,7 @@ type ifMatchCase struct {
 	ifMatch   func(cur, older string) string
 	forbid    bool     // ForbidOverwrite as well
 	want      oss.Code // InternalError: the write succeeds
+	noneMatch string   // IfNoneMatch
 }
 
 func ifMatchCases() []ifMatchCase {
@@ -54,22 +55,28 @@ func ifMatchCases() []ifMatchCase {
 	lit := func(v string) func(string, string) string { return func(string, string) string { return v } }
 	some := lit(`"0123456789ABCDEF0123456789ABCDEF"`)
 	return []ifMatchCase{
-		{"match quoted", false, "object", cur, false, oss.InternalError},
-		{"match unquoted", false, "object", func(c, _ string) string { return strings.Trim(c, `"`) }, false, oss.InternalError},
-		{"match lower case", false, "object", func(c, _ string) string { return strings.ToLower(c) }, false, oss.InternalError},
-		{"match in a list", false, "object", func(c, _ string) string { return `"00", ` + c }, false, oss.InternalError},
-		{"mismatch", false, "object", some, false, oss.PreconditionFailed},
-		{"missing key", false, "absent", some, false, oss.NoSuchKey},
-		{"star exists", false, "object", lit("*"), false, oss.InternalError},
-		{"star missing", false, "absent", lit("*"), false, oss.NoSuchKey},
-		{"match with forbid overwrite", false, "object", cur, true, oss.FileAlreadyExists},
-		{"mismatch with forbid overwrite", false, "object", some, true, oss.PreconditionFailed},
-		{"missing with forbid overwrite", false, "absent", some, true, oss.NoSuchKey},
-		{"versioned match current", true, "object", cur, false, oss.InternalError},
-		{"versioned match only an older version", true, "object", func(_, o string) string { return o }, false, oss.PreconditionFailed},
-		{"versioned delete marker current", true, "marker", func(_, o string) string { return o }, false, oss.NoSuchKey},
-		{"versioned delete marker star", true, "marker", lit("*"), false, oss.NoSuchKey},
-		{"versioned match with forbid overwrite", true, "object", cur, true, oss.InternalError}, // forbid-overwrite is off in versioned buckets (OSS)
+		{"match quoted", false, "object", cur, false, oss.InternalError, ""},
+		{"match unquoted", false, "object", func(c, _ string) string { return strings.Trim(c, `"`) }, false, oss.InternalError, ""},
+		{"match lower case", false, "object", func(c, _ string) string { return strings.ToLower(c) }, false, oss.InternalError, ""},
+		{"match in a list", false, "object", func(c, _ string) string { return `"00", ` + c }, false, oss.InternalError, ""},
+		{"mismatch", false, "object", some, false, oss.PreconditionFailed, ""},
+		{"missing key", false, "absent", some, false, oss.NoSuchKey, ""},
+		{"star exists", false, "object", lit("*"), false, oss.InternalError, ""},
+		{"star missing", false, "absent", lit("*"), false, oss.NoSuchKey, ""},
+		{"match with forbid overwrite", false, "object", cur, true, oss.FileAlreadyExists, ""},
+		{"mismatch with forbid overwrite", false, "object", some, true, oss.PreconditionFailed, ""},
+		{"missing with forbid overwrite", false, "absent", some, true, oss.NoSuchKey, ""},
+		{"versioned match current", true, "object", cur, false, oss.InternalError, ""},
+		{"versioned match only an older version", true, "object", func(_, o string) string { return o }, false, oss.PreconditionFailed, ""},
+		{"versioned delete marker current", true, "marker", func(_, o string) string { return o }, false, oss.NoSuchKey, ""},
+		{"versioned delete marker star", true, "marker", lit("*"), false, oss.NoSuchKey, ""},
+		{"versioned match with forbid overwrite", true, "object", cur, true, oss.InternalError, ""}, // forbid-overwrite is off in versioned buckets (OSS)
+		{"none-match on absent", false, "absent", lit(""), false, oss.InternalError, "*"},
+		{"none-match on an object", false, "object", lit(""), false, oss.PreconditionFailed, "*"},
+		{"none-match versioned, object current", true, "object", lit(""), false, oss.PreconditionFailed, "*"}, // unlike ForbidOverwrite
+		{"none-match versioned, marker current", true, "marker", lit(""), false, oss.InternalError, "*"},
+		{"none-match and match", false, "object", cur, false, oss.PreconditionFailed, "*"},
+		{"none-match other than star", false, "absent", lit(""), false, oss.InvalidArgument, "abc"},
 	}
 }
 
@@ -127,7 +134,7 @@ func TestPutObjectIfMatch(t *testing.T) {
 			before := e.ifMatchSnapshot("bkt")
 			body := bytes.Repeat([]byte("n"), 1000) // a blob file
 			_, err := e.s.PutObject(bg, oss.PutObjectInput{Bucket: "bkt", Key: "k", Size: int64(len(body)),
-				IfMatch: c.ifMatch(cur, older), ForbidOverwrite: c.forbid}, bytes.NewReader(body))
+				IfMatch: c.ifMatch(cur, older), IfNoneMatch: c.noneMatch, ForbidOverwrite: c.forbid}, bytes.NewReader(body))
 			c.checkOutcome(e, before, err, body, oss.ObjectCreatedPut)
 		})
 	}
@@ -151,14 +158,14 @@ func TestCompleteMultipartIfMatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := oss.CompleteMultipartInput{Bucket: "bkt", Key: "k", UploadID: u.UploadID,
-				Parts: []oss.CompletePart{{PartNumber: 1, ETag: p.ETag}}, IfMatch: c.ifMatch(cur, older), ForbidOverwrite: c.forbid}
+				Parts: []oss.CompletePart{{PartNumber: 1, ETag: p.ETag}}, IfMatch: c.ifMatch(cur, older), IfNoneMatch: c.noneMatch, ForbidOverwrite: c.forbid}
 			before := e.ifMatchSnapshot("bkt")
 			_, err = e.s.CompleteMultipartUpload(bg, in)
 			c.checkOutcome(e, before, err, data, oss.ObjectCreatedCompleteMultipart)
 			if c.want == oss.InternalError {
 				return
 			}
-			in.IfMatch, in.ForbidOverwrite = "", false
+			in.IfMatch, in.IfNoneMatch, in.ForbidOverwrite = "", "", false
 			if _, err := e.s.CompleteMultipartUpload(bg, in); err != nil {
 				t.Fatalf("completing after the failed precondition: %v", err)
 			}

@@ -333,7 +333,7 @@ func (s *Store) PutObject(ctx context.Context, in oss.PutObjectInput, body io.Re
 	if name == "" {
 		name = oss.ObjectCreatedPut
 	}
-	return s.install(op, t, in.Bucket, in.Key, r, installOpts{forbidOverwrite: in.ForbidOverwrite, ifMatch: in.IfMatch, event: name})
+	return s.install(op, t, in.Bucket, in.Key, r, installOpts{forbidOverwrite: in.ForbidOverwrite, ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch, event: name})
 }
 
 // outboxRoom fails early with SlowDown when the outbox is at its bound, so

@@ -124,6 +124,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in oss.CompleteMult
 	return s.installLocked(op, t, bs, in.Key, old, &r, installOpts{
 		forbidOverwrite: in.ForbidOverwrite,
 		ifMatch:         in.IfMatch,
+		ifNoneMatch:     in.IfNoneMatch,
 		event:           oss.ObjectCreatedCompleteMultipart,
 		extra: func(t *txn, _ *record) error {
 			t.b.Delete(uploadKey(in.Bucket, in.Key, in.UploadID), nil)

@@ -10,6 +10,7 @@ import (
 type installOpts struct {
 	forbidOverwrite bool
 	ifMatch         string // S3 If-Match: the current version must exist with this ETag
+	ifNoneMatch     string // S3 If-None-Match: "*": there must be no current version
 	event           oss.EventName
 	position        *int64 // append position, for the event
 	// check validates the current record under the key lock (e.g. a copy
@@ -58,7 +59,7 @@ func (s *Store) installLocked(op string, t *txn, bs *bucketState, key string, ol
 			return oss.ObjectInfo{}, err
 		}
 	}
-	if err := checkIfMatch(op, bucket, key, o.ifMatch, old); err != nil {
+	if err := checkPreconditions(op, bucket, key, o.ifMatch, o.ifNoneMatch, old); err != nil {
 		return oss.ObjectInfo{}, err
 	}
 	vs := bs.versioning()
@@ -100,21 +101,35 @@ func (s *Store) installLocked(op string, t *txn, bs *bucketState, key string, ol
 	return info, nil
 }
 
-// checkIfMatch enforces a write's If-Match against the current record old
-// (the key's lock is held): NoSuchKey when there is no current object (none,
-// or a delete marker), PreconditionFailed when its ETag does not match
-// (quotes and case ignored; "*" matches any).
-func checkIfMatch(op, bucket, key, ifMatch string, old *record) error {
-	if ifMatch == "" {
-		return nil
-	}
-	if old == nil || old.deleteMarker() {
-		return noSuchKey(op, bucket, key)
-	}
-	if !oss.ETagMatches(ifMatch, old.ETag) {
+// checkPreconditions enforces a write's If-Match and If-None-Match against
+// the current record old (the key's lock is held). If-Match: NoSuchKey when
+// there is no current object (none, or a delete marker), PreconditionFailed
+// when its ETag does not match (quotes and case ignored; "*" matches any).
+// If-None-Match "*": PreconditionFailed when there is a current object.
+func checkPreconditions(op, bucket, key, ifMatch, ifNoneMatch string, old *record) error {
+	exists := old != nil && !old.deleteMarker()
+	failed := func() error {
 		e := oss.E(op, oss.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
 		e.Bucket, e.Key = bucket, key
 		return e
+	}
+	switch ifNoneMatch {
+	case "":
+	case "*":
+		if exists {
+			return failed()
+		}
+	default:
+		return invalidArg(op, "If-None-Match", ifNoneMatch, "Only If-None-Match: * is supported on writes.")
+	}
+	if ifMatch == "" {
+		return nil
+	}
+	if !exists {
+		return noSuchKey(op, bucket, key)
+	}
+	if !oss.ETagMatches(ifMatch, old.ETag) {
+		return failed()
 	}
 	return nil
 }
