@@ -31,7 +31,8 @@ type Outbox interface {
 // RawOutbox is an optional fast path of an [Outbox] (*store.Store has it):
 // it calls fn with the events OutboxRead would return, but with the stored
 // message body in RawPayload (valid only during fn) instead of a decoded
-// Record (only Record.OSS.Bucket.ARN is set); an event with RawPayload nil
+// Record (only Record.OSS.Bucket.ARN is set; the event itself is valid only
+// during fn too); an event with RawPayload nil
 // has its Record filled. An error from fn stops the read and is returned.
 type RawOutbox interface {
 	OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(e *oss.Event) error) error

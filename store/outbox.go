@@ -259,9 +259,10 @@ func (s *Store) OutboxRead(ctx context.Context, afterSeq uint64, max int) ([]oss
 // in Seq order, as OutboxRead returns them but without decoding their
 // records: it fills the scalar fields, Record.OSS.Bucket.ARN and
 // RawPayload, the message body stored at commit. RawPayload is only valid
-// during the call (copy it to keep it); the strings may be kept. Events
-// written by earlier versions come fully decoded, RawPayload nil. An error
-// from fn stops the read and is returned as is.
+// during the call (copy it to keep it); the strings may be kept, ev itself
+// not (it is reused for the next event). Events written by earlier
+// versions come fully decoded, RawPayload nil. An error from fn stops the
+// read and is returned as is.
 func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(ev *oss.Event) error) error {
 	const op = "OutboxRead"
 	if err := s.checkOpen(op); err != nil {
@@ -275,15 +276,18 @@ func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn 
 	if from > upto {
 		return nil
 	}
+	// One Event for the whole read: fn may keep its strings, not the Event.
+	ev := new(oss.Event)
 	emit := func(v []byte) error {
-		ev, payload, err := decodeEventHeader(v)
+		e, payload, err := decodeEventHeader(v)
 		if err != nil {
 			return oss.Wrap(op, err)
 		}
+		*ev = e
 		ev.RawPayload = payload
-		return fn(&ev)
+		return fn(ev)
 	}
-	if vals, ok := s.tail.read(make([][]byte, 0, min(max, 256)), from, upto, max); ok {
+	if vals, ok := s.tail.read(make([][]byte, 0, min(uint64(max), upto-from+1)), from, upto, max); ok {
 		for _, v := range vals {
 			if err := emit(v); err != nil {
 				return err

@@ -16,8 +16,9 @@ import (
 // sealed (fsynced) blob file that is in flight until a txn takes it.
 type body struct {
 	inline   []byte
-	inlineID uint64 // the inline data's id when chosen before attach (encrypted data); 0 = at attach
-	blob     uint64 // 0 = none
+	pool     *bufPool // where inline came from (nil: not pooled)
+	inlineID uint64   // the inline data's id when chosen before attach (encrypted data); 0 = at attach
+	blob     uint64   // 0 = none
 	size     int64
 	md5      []byte
 	crc      uint64
@@ -30,11 +31,24 @@ func (b *body) attach(t *txn) []extent {
 		t.addBlob(b.blob)
 		return []extent{{Kind: extFile, ID: b.blob, Size: b.size}}
 	case b.size > 0 && b.inlineID != 0:
-		return []extent{t.addInlineID(b.inlineID, b.inline)}
+		e := t.addInlineID(b.inlineID, b.inline)
+		b.releaseInline()
+		return []extent{e}
 	case b.size > 0:
-		return []extent{t.addInline(b.inline)}
+		e := t.addInline(b.inline)
+		b.releaseInline()
+		return []extent{e}
 	}
 	return nil
+}
+
+// releaseInline hands a pooled inline buffer back once the batch holds a
+// copy of its bytes.
+func (b *body) releaseInline() {
+	if b.pool != nil {
+		b.pool.put(b.inline)
+		b.inline, b.pool = nil, nil
+	}
 }
 
 // discard drops an unattached body.
@@ -78,12 +92,13 @@ func (s *Store) readBody(op string, r io.Reader, size int64, wantMD5 []byte, inl
 	bd := &body{}
 	switch {
 	case size >= 0 && size <= limit:
-		buf := make([]byte, size)
+		buf := s.bufs.get(int(size))
 		if _, err := io.ReadFull(r, buf); err != nil {
+			s.bufs.put(buf)
 			return nil, bodyErr(op, err)
 		}
 		h.Write(buf)
-		bd.inline = buf
+		bd.inline, bd.pool = buf, &s.bufs
 		if err := s.sealInline(bd, sl); err != nil {
 			return nil, oss.Wrap(op, err)
 		}

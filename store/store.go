@@ -93,6 +93,7 @@ type Store struct {
 	ackMu      sync.Mutex
 	notify     chan struct{}
 	tail       *outboxTail // the newest outbox values, for OutboxReadRaw
+	bufs       bufPool     // inline body buffers
 
 	bucketsMu  sync.RWMutex
 	buckets    map[string]*bucketState
