@@ -339,6 +339,12 @@ type conditionContext interface {
 // rule RAM and IAM share.
 func (c *Condition) matches(ctx conditionContext) bool {
 	v, present := ctx.conditionValue(c.key)
+	return c.matchesValue(v, present)
+}
+
+// matchesValue is matches for the context's value v of the condition's
+// key (present false when the context has none).
+func (c *Condition) matchesValue(v string, present bool) bool {
 	if !present {
 		return c.op.negate
 	}

@@ -147,7 +147,7 @@ func (d Decision) Err() error {
 //     writes (not under BlockPublicAccess). See ACLGrants.
 //  6. Otherwise the request is implicitly denied.
 func Evaluate(req Request, userPolicies []*Policy, bucketPolicy *Policy) Decision {
-	ev := evaluator{req: &req, res: req.resource()}
+	ev := evaluator{req: &req}
 	p := &req.Principal
 	authn := !req.Anonymous
 	session := authn && p.STS && p.SessionPolicy != nil
@@ -230,7 +230,18 @@ func ACLGrants(acl oss.ACL, action string) bool {
 
 type evaluator struct {
 	req *Request
-	res string
+	// res is the request's resource name, built on first use (requests
+	// decided without a policy never need it).
+	res    string
+	hasRes bool
+}
+
+// resource returns the request's resource name.
+func (ev *evaluator) resource() string {
+	if !ev.hasRes {
+		ev.res, ev.hasRes = ev.req.resource(), true
+	}
+	return ev.res
 }
 
 // resource is the request's resource name:
@@ -267,7 +278,7 @@ func (ev *evaluator) match(p *Policy, e Effect, bucketPolicy bool) *Statement {
 				continue
 			}
 		}
-		if !st.matchesAction(ev.req.Action) || !st.matchesResource(ev.res) {
+		if !st.matchesAction(ev.req.Action) || !st.matchesResource(ev.resource()) {
 			continue
 		}
 		if !ev.conditionsHold(st) {
@@ -280,7 +291,11 @@ func (ev *evaluator) match(p *Policy, e Effect, bucketPolicy bool) *Statement {
 
 func (ev *evaluator) conditionsHold(st *Statement) bool {
 	for i := range st.Conditions {
-		if !st.Conditions[i].matches(ev.req) {
+		// The value is looked up on the concrete *Request, not through
+		// conditionContext: an interface would move every Request that
+		// Evaluate sees to the heap.
+		c := &st.Conditions[i]
+		if !c.matchesValue(ev.req.conditionValue(c.key)) {
 			return false
 		}
 	}
