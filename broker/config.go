@@ -81,6 +81,12 @@ type Config struct {
 	MaxInFlight int
 	// ReadBatch bounds events read from the outbox at once; default 256.
 	ReadBatch int
+	// BatchLinger is how long after the start of one batch the relay waits
+	// before reading the next when the last batch carried more than one
+	// event (the writers are busy), so that batches grow and their fixed
+	// costs are shared; a lone event is never delayed. Default 1ms;
+	// negative disables.
+	BatchLinger time.Duration
 	// PublishTimeout fails a publish whose PubAck has not arrived; default
 	// 5s.
 	PublishTimeout time.Duration
@@ -153,6 +159,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = 256
+	}
+	switch {
+	case c.BatchLinger == 0:
+		c.BatchLinger = time.Millisecond
+	case c.BatchLinger < 0:
+		c.BatchLinger = 0
 	}
 	if c.ReadBatch <= 0 {
 		c.ReadBatch = 256

@@ -252,6 +252,10 @@ func (r *relay) run(ctx context.Context) {
 		batch    = min(r.cfg.ReadBatch, r.cfg.MaxInFlight)
 		lowWater = max(1, batch/2)
 	)
+	var (
+		lastFill time.Time // when the last batch was read
+		lastSize int       // how many events it carried
+	)
 	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
 	bb := &batchBuf{out: make([]outgoing, 0, batch), scratch: nats.Msg{Header: nats.Header{}}}
 	poll := time.NewTicker(idlePoll)
@@ -353,6 +357,7 @@ func (r *relay) run(ctx context.Context) {
 			}
 			more = got == want
 			backlog = more
+			lastFill, lastSize = time.Now(), len(bb.out)
 			perr := r.publish(&q, bb, &next, &prevID)
 			clear(bb.out)
 			if q.len() > 0 && r.oldest.Load() == 0 {
@@ -421,6 +426,7 @@ func (r *relay) run(ctx context.Context) {
 			// the whole group one batch (fewer, larger batches under load;
 			// free when nothing else is runnable).
 			runtime.Gosched()
+			r.linger(ctx, lastFill, lastSize)
 		case <-poll.C:
 			more = true
 		}
@@ -695,4 +701,25 @@ func (r *relay) rewind(ctx context.Context, seq uint64, id string, pub uint64) b
 	r.rewoundTo.Store(seq + 1)
 	r.signalProgress()
 	return true
+}
+
+// linger waits, after a commit notification, until BatchLinger has passed
+// since the last batch was read, if that batch carried more than one event:
+// under load the next batch then takes what several WAL syncs committed
+// (see "Why linger under load?" in DESIGN.md). At low load a batch is one
+// event and nothing waits.
+func (r *relay) linger(ctx context.Context, lastFill time.Time, lastSize int) {
+	if r.cfg.BatchLinger <= 0 || lastSize < 2 {
+		return
+	}
+	d := time.Until(lastFill.Add(r.cfg.BatchLinger))
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
