@@ -669,3 +669,33 @@ func TestRelayRewindsWhenTheServerLosesItsTail(t *testing.T) {
 		t.Fatal("ossflow_events_rewound_total = 0 after a rewind")
 	}
 }
+
+// TestRelayLingersOnlyUnderLoad: after a batch of several events the next
+// read waits until BatchLinger after it; after a batch of one it does not.
+func TestRelayLingersOnlyUnderLoad(t *testing.T) {
+	ob := newFakeOutbox()
+	cfg := testConfig(t, ob)
+	cfg.BatchLinger = 2 * time.Second
+	b := startBroker(t, cfg)
+	ob.add("b", "k0", oss.ObjectCreatedPut)
+	waitPublished(t, b, 1, 10*time.Second)
+	// Two events that the relay can only read together: reads fail while
+	// they are added.
+	ob.setReadErr(errors.New("injected"))
+	ob.add("b", "k1", oss.ObjectCreatedPut)
+	ob.add("b", "k2", oss.ObjectCreatedPut)
+	ob.setReadErr(nil)
+	waitPublished(t, b, 3, 10*time.Second)
+	start := time.Now()
+	ob.add("b", "k3", oss.ObjectCreatedPut)
+	waitPublished(t, b, 4, 10*time.Second)
+	if d := time.Since(start); d < time.Second {
+		t.Fatalf("the event after a batch of two went out after %v, want the linger (2s after that batch)", d)
+	}
+	start = time.Now()
+	ob.add("b", "k4", oss.ObjectCreatedPut) // the last batch was one event
+	waitPublished(t, b, 5, 10*time.Second)
+	if d := time.Since(start); d >= time.Second {
+		t.Fatalf("the event after a batch of one waited %v", d)
+	}
+}
