@@ -63,7 +63,7 @@ type Config struct {
 	// MaxBytes bounds the stream's size (oldest events dropped first);
 	// 0 means no bound.
 	MaxBytes int64
-	// DuplicateWindow is the stream's de-duplication window; default 30s,
+	// DuplicateWindow is the stream's de-duplication window; default 15s,
 	// or DurabilityHold plus the retry horizon if longer. It must exceed
 	// the relay's retry horizon (PublishTimeout plus MaxBackoff) and
 	// DurabilityHold; [Start] checks this.
@@ -118,10 +118,10 @@ type Config struct {
 	WarnInterval time.Duration
 }
 
-// defaultDuplicateWindow is the least default duplicate window: 2.5 times
-// the embedded setup's need (a 2 s hold plus a 10 s retry horizon); see
-// "Why a 30-second duplicate window" in DESIGN.md.
-const defaultDuplicateWindow = 30 * time.Second
+// defaultDuplicateWindow is the least default duplicate window: the
+// embedded setup's need (a 2 s hold plus a 10 s retry horizon) and 3 s;
+// see "Why a 15-second duplicate window" in DESIGN.md.
+const defaultDuplicateWindow = 15 * time.Second
 
 func (c *Config) setDefaults() error {
 	if len(c.URLs) == 0 && c.DataDir == "" {

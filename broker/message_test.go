@@ -108,11 +108,11 @@ func TestConfigDefaults(t *testing.T) {
 		wantHold   time.Duration
 		wantWindow time.Duration
 	}{
-		{"embedded", Config{DataDir: "d"}, false, 2 * time.Second, 30 * time.Second},
+		{"embedded", Config{DataDir: "d"}, false, 2 * time.Second, 15 * time.Second},
 		{"no data dir", Config{}, true, 0, 0},
 		{"external R1", Config{URLs: []string{"nats://x:4222"}}, false, 4 * time.Minute, 4*time.Minute + 10*time.Second},
-		{"external R3", Config{URLs: []string{"nats://x:4222"}, Replicas: 3}, false, 0, 30 * time.Second},
-		{"no hold", Config{DataDir: "d", DurabilityHold: -1}, false, 0, 30 * time.Second},
+		{"external R3", Config{URLs: []string{"nats://x:4222"}, Replicas: 3}, false, 0, 15 * time.Second},
+		{"no hold", Config{DataDir: "d", DurabilityHold: -1}, false, 0, 15 * time.Second},
 		{"window below retry horizon", Config{DataDir: "d", DuplicateWindow: time.Second}, true, 0, 0},
 		{"long hold, long window", Config{DataDir: "d", DurabilityHold: time.Minute}, false, time.Minute, time.Minute + 10*time.Second},
 		{"window below hold", Config{DataDir: "d", DurabilityHold: time.Hour, DuplicateWindow: time.Minute}, true, 0, 0},
