@@ -251,8 +251,6 @@ func (r *relay) run(ctx context.Context) {
 		// flight at a time (see canFill).
 		batch    = min(r.cfg.ReadBatch, r.cfg.MaxInFlight)
 		lowWater = max(1, batch/2)
-	)
-	var (
 		lastFill time.Time // when the last batch was read
 		lastSize int       // how many events it carried
 	)
