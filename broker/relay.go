@@ -107,18 +107,12 @@ func (q *pendingQueue) push(p pending) {
 	q.msgs += p.count
 }
 
-// outgoing is an event read from the outbox, waiting to be published;
-// its RawPayload (when set) points into the batch's arena.
-type outgoing struct {
-	ev oss.Event
-}
-
 // batchBuf is what a batch is read into, reused from batch to batch:
 // the events, an arena for their message bodies, and one message whose
 // header map and header values are refilled for every publish that
 // needs no PubAck (nats.Conn.PublishMsg copies the message out).
 type batchBuf struct {
-	out     []outgoing
+	out     []oss.Event // RawPayload (when set) points into arena
 	arena   []byte
 	scratch nats.Msg
 	vals    []string
@@ -255,7 +249,7 @@ func (r *relay) run(ctx context.Context) {
 		lastSize int       // how many events it carried
 	)
 	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
-	bb := &batchBuf{out: make([]outgoing, 0, batch), scratch: nats.Msg{Header: nats.Header{}}}
+	bb := &batchBuf{out: make([]oss.Event, 0, batch), scratch: nats.Msg{Header: nats.Header{}}}
 	poll := time.NewTicker(idlePoll)
 	defer poll.Stop()
 	// canFill says whether to read and publish more now. Keeping up with
@@ -326,11 +320,11 @@ func (r *relay) run(ctx context.Context) {
 			collect := func(e *oss.Event) error {
 				got++
 				if e.Seq > next {
-					o := outgoing{ev: *e}
+					o := *e
 					if e.RawPayload != nil { // valid only during the read
 						start := len(bb.arena)
 						bb.arena = append(bb.arena, e.RawPayload...)
-						o.ev.RawPayload = bb.arena[start:len(bb.arena):len(bb.arena)]
+						o.RawPayload = bb.arena[start:len(bb.arena):len(bb.arena)]
 					}
 					bb.out = append(bb.out, o)
 				}
@@ -450,7 +444,7 @@ func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *str
 	epoch := r.nc.Stats().Reconnects
 	first := 0 // index of the first message the next PubAck covers
 	for i := range out {
-		e := &out[i].ev
+		e := &out[i]
 		if r.nc.Status() != nats.CONNECTED {
 			return fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
 		}
@@ -465,7 +459,7 @@ func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *str
 			if err != nil {
 				return fmt.Errorf("publish event %d: %w", e.Seq, err)
 			}
-			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].ev.Time, sent: now, fut: fut, epoch: epoch})
+			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].Time, sent: now, fut: fut, epoch: epoch})
 			first = i + 1
 		} else {
 			msg := &bb.scratch
