@@ -82,10 +82,7 @@ func statCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			cf := addClientFlags(fs, e)
 			return func(ctx context.Context, args []string) error {
-				if len(args) != 1 {
-					return usagef("want exactly one oss://bucket/key argument")
-				}
-				u, err := needOSSURL(args[0], true)
+				u, err := oneObjectArg(args)
 				if err != nil {
 					return err
 				}
@@ -153,10 +150,7 @@ func catCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			cf := addClientFlags(fs, e)
 			return func(ctx context.Context, args []string) error {
-				if len(args) != 1 {
-					return usagef("want exactly one oss://bucket/key argument")
-				}
-				u, err := needOSSURL(args[0], true)
+				u, err := oneObjectArg(args)
 				if err != nil {
 					return err
 				}
@@ -186,10 +180,7 @@ func presignCommand() *command {
 			expires := fs.Duration("expires", time.Hour, "how long the URL is valid (at most 168h)")
 			method := fs.String("method", http.MethodGet, "HTTP method the URL allows: GET, PUT, HEAD or DELETE")
 			return func(ctx context.Context, args []string) error {
-				if len(args) != 1 {
-					return usagef("want exactly one oss://bucket/key argument")
-				}
-				u, err := needOSSURL(args[0], true)
+				u, err := oneObjectArg(args)
 				if err != nil {
 					return err
 				}
@@ -214,4 +205,13 @@ func presignCommand() *command {
 			}
 		},
 	}
+}
+
+// oneObjectArg is the single oss://bucket/key argument of stat, cat and
+// presign.
+func oneObjectArg(args []string) (ossURL, error) {
+	if len(args) != 1 {
+		return ossURL{}, usagef("want exactly one oss://bucket/key argument")
+	}
+	return needOSSURL(args[0], true)
 }
