@@ -43,18 +43,6 @@ func (c *encoder) headerCount() int {
 	return 9
 }
 
-// encode builds a new message for e: subject, OSS JSON body, headers. The
-// body is a copy of e.RawPayload when set, else rendered from e.Record.
-func (c *encoder) encode(e *oss.Event) *nats.Msg {
-	n := c.headerCount()
-	m := &nats.Msg{Header: make(nats.Header, n)}
-	c.fill(m, e, make([]string, 0, n))
-	if e.RawPayload != nil { // only valid during the outbox read
-		m.Data = append(make([]byte, 0, len(e.RawPayload)), e.RawPayload...)
-	}
-	return m
-}
-
 // fill sets m's subject, headers and body for e, reusing m.Header (it is
 // cleared) and vals, the backing array of the header values, which it
 // returns (grown if it had to). The body is e.RawPayload itself when set,

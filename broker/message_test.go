@@ -175,3 +175,15 @@ func TestFillReusesAMessage(t *testing.T) {
 		}
 	}
 }
+
+// encode builds a new message for e with fill: the reference a reused
+// message is compared with. The body is a copy of e.RawPayload.
+func (c *encoder) encode(e *oss.Event) *nats.Msg {
+	n := c.headerCount()
+	m := &nats.Msg{Header: make(nats.Header, n)}
+	c.fill(m, e, make([]string, 0, n))
+	if e.RawPayload != nil { // only valid during the outbox read
+		m.Data = append(make([]byte, 0, len(e.RawPayload)), e.RawPayload...)
+	}
+	return m
+}

@@ -70,7 +70,8 @@ type pending struct {
 	// commit is the commit time of the first covered event.
 	commit time.Time
 	sent   time.Time
-	fut    jetstream.PubAckFuture
+	// token identifies the publish's reply (see ackInbox).
+	token uint64
 	// epoch is the connection's reconnect count when sent.
 	epoch uint64
 }
@@ -109,8 +110,8 @@ func (q *pendingQueue) push(p pending) {
 
 // batchBuf is what a batch is read into, reused from batch to batch:
 // the events, an arena for their message bodies, and one message whose
-// header map and header values are refilled for every publish that
-// needs no PubAck (nats.Conn.PublishMsg copies the message out).
+// header map and header values are refilled for every publish
+// (nats.Conn.PublishMsg copies the message out).
 type batchBuf struct {
 	out     []oss.Event // RawPayload (when set) points into arena
 	arena   []byte
@@ -126,9 +127,11 @@ type relay struct {
 	ob  Outbox
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	enc encoder
-	m   *metrics
-	log *slog.Logger
+	// acks receives the PubAcks (owned by run).
+	acks *ackInbox
+	enc  encoder
+	m    *metrics
+	log  *slog.Logger
 
 	// published is the highest Seq such that it and every lower Seq are
 	// in the stream; it only grows. publishedID is its event ID (owned by
@@ -177,18 +180,22 @@ type relay struct {
 }
 
 func newRelay(cfg *Config, nc *nats.Conn, ob Outbox, m *metrics) (*relay, error) {
-	js, err := jetstream.New(nc,
-		jetstream.WithPublishAsyncMaxPending(cfg.MaxInFlight+1),
-		jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout),
-	)
+	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("broker: relay: %w", err)
+	}
+	// Room for a PubAck per in-flight message, and for late ones of
+	// publishes given up on.
+	acks, err := newAckInbox(nc, cfg.MaxInFlight+64)
+	if err != nil {
+		return nil, err
 	}
 	return &relay{
 		cfg:      cfg,
 		ob:       ob,
 		nc:       nc,
 		js:       js,
+		acks:     acks,
 		enc:      encoder{prefix: cfg.SubjectPrefix, cloudEvents: cfg.CloudEvents, ceSource: cfg.CloudEventsSource},
 		m:        m,
 		log:      cfg.Logger.With("component", "event-relay"),
@@ -219,6 +226,7 @@ func (r *relay) stop() {
 	r.runDone.Wait()
 	r.stopRemove()
 	r.removeDone.Wait()
+	r.acks.close()
 	r.nc.Close()
 }
 
@@ -249,7 +257,11 @@ func (r *relay) run(ctx context.Context) {
 		lastSize int       // how many events it carried
 	)
 	q.buf = make([]pending, 0, r.cfg.MaxInFlight)
-	bb := &batchBuf{out: make([]oss.Event, 0, batch), scratch: nats.Msg{Header: nats.Header{}}}
+	bb := &batchBuf{
+		out:     make([]oss.Event, 0, batch),
+		scratch: nats.Msg{Header: make(nats.Header, r.enc.headerCount())},
+		vals:    make([]string, 0, r.enc.headerCount()),
+	}
 	poll := time.NewTicker(idlePoll)
 	defer poll.Stop()
 	// canFill says whether to read and publish more now. Keeping up with
@@ -290,11 +302,33 @@ func (r *relay) run(ctx context.Context) {
 		}
 		t.Stop()
 	}
-	ackHead := func(ack *jetstream.PubAck) {
+	ackHead := func(ack pubAck) {
 		r.acked(q.front(), ack)
 		q.pop()
 		attempt = 0
 	}
+	// reply applies a reply to the head of q: a late one (for a publish
+	// given up on) is ignored; one past the head means the head's was
+	// lost. It reports whether the head was acknowledged, or why it failed.
+	reply := func(m *nats.Msg) (bool, error) {
+		tok, ack, err := r.acks.decode(m)
+		if q.len() == 0 || tok < q.front().token {
+			return false, nil
+		}
+		seq := q.front().seq
+		switch {
+		case tok > q.front().token:
+			return false, fmt.Errorf("publish event %d: %w", seq, errPubAckLost)
+		case err != nil:
+			return false, fmt.Errorf("publish event %d: %w", seq, err)
+		}
+		ackHead(ack)
+		return true, nil
+	}
+	// The PubAck deadline of the head of q.
+	ackTimer := time.NewTimer(time.Hour)
+	defer ackTimer.Stop()
+	var timedToken uint64 // the head the timer is set for
 
 	for ctx.Err() == nil {
 		if !synced {
@@ -361,18 +395,20 @@ func (r *relay) run(ctx context.Context) {
 			}
 		}
 
-		// Harvest the PubAcks that arrived, in order.
+		// Harvest the PubAcks that arrived, in order. When the head
+		// fails, nothing behind it can extend the stored prefix, so there
+		// is nothing to settle.
 		var ferr error
 		progressed := false
 	harvest:
 		for q.len() > 0 {
 			select {
-			case ack := <-q.front().fut.Ok():
-				ackHead(ack)
-				progressed = true
-			case err := <-q.front().fut.Err():
-				ferr = err
-				break harvest
+			case m := <-r.acks.ch:
+				ok, err := reply(m)
+				progressed = progressed || ok
+				if ferr = err; err != nil {
+					break harvest
+				}
 			default:
 				break harvest
 			}
@@ -380,23 +416,27 @@ func (r *relay) run(ctx context.Context) {
 		if progressed {
 			r.afterProgress(&q)
 		}
+		if ferr == nil && q.len() > 0 && time.Since(q.front().sent) >= r.cfg.PublishTimeout {
+			ferr = fmt.Errorf("publish event %d: %w", q.front().seq, errPubAckTimeout)
+		}
 		if ferr != nil {
-			// The head failed: nothing behind it can extend the stored
-			// prefix, so there is nothing to settle.
-			seq := q.front().seq
 			q.reset()
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", seq, ferr))
+			fail(stagePublish, ferr)
 			continue
 		}
 		if more && canFill() {
 			continue
 		}
 
-		// Wait for a PubAck, a commit, or the safety poll.
-		var okc <-chan *jetstream.PubAck
-		var errc <-chan error
+		// Wait for a PubAck, a commit, the head's deadline, or the safety
+		// poll.
+		var timeout <-chan time.Time
 		if q.len() > 0 {
-			okc, errc = q.front().fut.Ok(), q.front().fut.Err()
+			if h := q.front(); h.token != timedToken {
+				ackTimer.Reset(time.Until(h.sent.Add(r.cfg.PublishTimeout)))
+				timedToken = h.token
+			}
+			timeout = ackTimer.C
 		}
 		var notc <-chan struct{}
 		if canFill() {
@@ -404,13 +444,17 @@ func (r *relay) run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-		case ack := <-okc:
-			ackHead(ack)
-			r.afterProgress(&q)
-		case err := <-errc:
-			seq := q.front().seq
-			q.reset()
-			fail(stagePublish, fmt.Errorf("publish event %d: %w", seq, err))
+		case m := <-r.acks.ch:
+			ok, err := reply(m)
+			if ok {
+				r.afterProgress(&q)
+			}
+			if err != nil {
+				q.reset()
+				fail(stagePublish, err)
+			}
+		case <-timeout:
+			timedToken = 0 // checked above, then set for the new head
 		case <-notc:
 			more = true
 			// The committers of one WAL sync each advance the durable Seq
@@ -421,6 +465,11 @@ func (r *relay) run(ctx context.Context) {
 			r.linger(ctx, lastFill, lastSize)
 		case <-poll.C:
 			more = true
+			if q.len() > 0 && r.nc.Stats().Reconnects != q.front().epoch {
+				// Replies to a replaced connection never come.
+				q.reset()
+				fail(stagePublish, fmt.Errorf("publish: %w", errPubAckLost))
+			}
 		}
 	}
 	// Shutting down: let in-flight publishes resolve so that their
@@ -449,27 +498,24 @@ func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *str
 			return fmt.Errorf("publish event %d: %w", e.Seq, nats.ErrDisconnected)
 		}
 		chain := *prevID != "" && !r.careful
-		if i == len(out)-1 || i-first+1 == ackEvery {
-			msg := r.enc.encode(e)
-			if chain {
-				msg.Header[headerExpectedLastMsgID] = []string{*prevID}
-			}
-			now := time.Now()
-			fut, err := r.js.PublishMsgAsync(msg)
-			if err != nil {
-				return fmt.Errorf("publish event %d: %w", e.Seq, err)
-			}
-			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].Time, sent: now, fut: fut, epoch: epoch})
+		msg := &bb.scratch
+		bb.vals = r.enc.fill(msg, e, bb.vals)
+		if chain {
+			bb.vals = setExpectedLastMsgID(msg, bb.vals, *prevID)
+		}
+		acked := i == len(out)-1 || i-first+1 == ackEvery
+		var token uint64
+		msg.Reply = ""
+		if acked {
+			token, msg.Reply = r.acks.reply()
+		}
+		now := time.Now()
+		if err := r.nc.PublishMsg(msg); err != nil {
+			return fmt.Errorf("publish event %d: %w", e.Seq, err)
+		}
+		if acked {
+			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].Time, sent: now, token: token, epoch: epoch})
 			first = i + 1
-		} else {
-			msg := &bb.scratch
-			bb.vals = r.enc.fill(msg, e, bb.vals)
-			if chain {
-				bb.vals = setExpectedLastMsgID(msg, bb.vals, *prevID)
-			}
-			if err := r.nc.PublishMsg(msg); err != nil {
-				return fmt.Errorf("publish event %d: %w", e.Seq, err)
-			}
 		}
 		*next, *prevID = e.Seq, e.ID
 	}
@@ -478,7 +524,7 @@ func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *str
 
 // acked records the PubAck of p (the oldest in-flight publish): p's
 // message and every message before it are in the stream.
-func (r *relay) acked(p *pending, ack *jetstream.PubAck) {
+func (r *relay) acked(p *pending, ack pubAck) {
 	now := time.Now()
 	// Among the covered messages, those the stream stored anew moved its
 	// last sequence; the rest were duplicates. A duplicate PubAck means
@@ -539,24 +585,26 @@ func (r *relay) settle(ctx context.Context, q []pending) {
 	defer limit.Stop()
 	check := time.NewTicker(25 * time.Millisecond)
 	defer check.Stop()
-	for i := range q {
-		for {
-			select {
-			case ack := <-q[i].fut.Ok():
-				r.acked(&q[i], ack)
-			case <-q[i].fut.Err():
-				return
-			case <-check.C:
-				if r.nc.Stats().Reconnects != q[i].epoch {
-					return
-				}
-				continue
-			case <-limit.C:
-				return
-			case <-ctx.Done():
+	for i := 0; i < len(q); {
+		select {
+		case m := <-r.acks.ch:
+			tok, ack, err := r.acks.decode(m)
+			switch {
+			case tok < q[i].token:
+				continue // late: for a publish given up on
+			case tok > q[i].token || err != nil:
 				return
 			}
-			break
+			r.acked(&q[i], ack)
+			i++
+		case <-check.C:
+			if r.nc.Stats().Reconnects != q[i].epoch {
+				return
+			}
+		case <-limit.C:
+			return
+		case <-ctx.Done():
+			return
 		}
 	}
 }
