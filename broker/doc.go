@@ -46,16 +46,15 @@
 // The body is the OSS event notification JSON with exactly one record,
 // {"events":[record]} (see oss.EventRecord). Headers:
 //
-//	Nats-Msg-Id          event ID (JetStream de-duplication)
-//	Ossflow-Event-Id     event ID
+//	Nats-Msg-Id          event ID (also JetStream's de-duplication ID)
 //	Ossflow-Bucket       bucket
 //	Ossflow-Key          object key, percent-encoding only '%', control characters and edge blanks
 //	Ossflow-Event-Name   e.g. ObjectCreated:PutObject
 //	Ossflow-Seq          global outbox position (dense, commit order)
-//	Ossflow-Bucket-Seq   per-bucket sequence
 //	Ossflow-Version-Id   version id, when versioned
 //	Ossflow-Origin       what made the write when not a client ("lifecycle", "function:<name>")
 //
+// The per-bucket sequence is the record's "sequencer" (16 hex digits).
 // With Config.CloudEvents the message is also a CloudEvents 1.0
 // binary-mode event: ce-specversion, ce-id (event ID), ce-source (the
 // bucket ARN), ce-type ("oss:" + name), ce-time, ce-subject (the key) and

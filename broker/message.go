@@ -34,13 +34,13 @@ type encoder struct {
 	ceSource    string
 }
 
-// headerCount is how many header values a message may carry: 8 headers
+// headerCount is how many header values a message may carry: 7 headers
 // plus the relay's expected-last-msg-id, and 7 more with CloudEvents.
 func (c *encoder) headerCount() int {
 	if c.cloudEvents {
-		return 16
+		return 15
 	}
-	return 9
+	return 8
 }
 
 // fill sets m's subject, headers and body for e, reusing m.Header (it is
@@ -63,13 +63,15 @@ func (c *encoder) fill(m *nats.Msg, e *oss.Event, vals []string) []string {
 		h[k] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	key := events.EncodeKeyHeader(e.Key)
+	// The ID is Nats-Msg-Id alone, and the per-bucket sequence only in
+	// the body (the record's sequencer): every header byte is scanned
+	// several times per message by the server (see "Why so few headers?"
+	// in DESIGN.md).
 	set(events.HeaderMsgID, e.ID)
-	set(events.HeaderEventID, e.ID)
 	set(events.HeaderBucket, e.Bucket)
 	set(events.HeaderKey, key)
 	set(events.HeaderEventName, string(e.Name))
 	set(events.HeaderSeq, strconv.FormatUint(e.Seq, 10))
-	set(events.HeaderBucketSeq, strconv.FormatUint(e.BucketSeq, 10))
 	if e.Origin != "" {
 		set(events.HeaderOrigin, e.Origin)
 	}

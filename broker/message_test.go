@@ -18,17 +18,19 @@ func TestEncode(t *testing.T) {
 		Key: "dir/a b%.jpg", VersionID: "v9", Time: when, Origin: "function:thumb",
 		Record: oss.EventRecord{
 			EventName: "ObjectCreated:PutObject", EventID: "0123abcd",
-			OSS: oss.EventOSS{Bucket: oss.EventBucket{Name: "photos", ARN: "acs:oss:cn-hangzhou:1:photos"}},
+			OSS: oss.EventOSS{
+				Bucket: oss.EventBucket{Name: "photos", ARN: "acs:oss:cn-hangzhou:1:photos"},
+				Object: oss.EventObject{Sequencer: "0000000000000005"},
+			},
 		},
 	}
+	// The ID is Nats-Msg-Id; the per-bucket sequence is in the record.
 	base := nats.Header{
 		"Nats-Msg-Id":        {"0123abcd"},
-		"Ossflow-Event-Id":   {"0123abcd"},
 		"Ossflow-Bucket":     {"photos"},
 		"Ossflow-Key":        {"dir/a b%25.jpg"},
 		"Ossflow-Event-Name": {"ObjectCreated:PutObject"},
 		"Ossflow-Seq":        {"12"},
-		"Ossflow-Bucket-Seq": {"5"},
 		"Ossflow-Version-Id": {"v9"},
 		"Ossflow-Origin":     {"function:thumb"},
 	}
@@ -78,7 +80,7 @@ func TestEncode(t *testing.T) {
 				t.Errorf("payload is not {\"events\":[record]}: %v", err)
 			}
 			got, err := events.Decode(m.Header, m.Data)
-			if err != nil || got.Key != ev.Key || got.Seq != 12 || got.BucketSeq != 5 || got.Origin != "function:thumb" {
+			if err != nil || got.ID != ev.ID || got.Key != ev.Key || got.Seq != 12 || got.BucketSeq != 5 || got.Origin != "function:thumb" {
 				t.Errorf("Decode = %+v, %v", got, err)
 			}
 		})

@@ -505,6 +505,7 @@ func (d *Dispatcher) deadLetter(m jetstream.Msg, ev events.Event, l *Loaded, cau
 	h.Set(HeaderDelivered, strconv.Itoa(delivered))
 	h.Set(HeaderSubject, m.Subject())
 	h.Set(HeaderFunction, l.Name)
+	h.Set(events.HeaderEventID, ev.ID)
 	h.Set(HeaderFailedAt, time.Now().UTC().Format(time.RFC3339Nano))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -51,7 +51,7 @@ func Decode(h nats.Header, data []byte) (Event, error) {
 	}
 	rec := env.Events[0]
 	ev := Event{
-		ID:        h.Get(HeaderEventID),
+		ID:        h.Get(HeaderMsgID),
 		Name:      oss.EventName(h.Get(HeaderEventName)),
 		Bucket:    h.Get(HeaderBucket),
 		VersionID: h.Get(HeaderVersionID),
@@ -76,6 +76,13 @@ func Decode(h nats.Header, data []byte) (Event, error) {
 		if ev.BucketSeq, err = strconv.ParseUint(v, 10, 64); err != nil {
 			return Event{}, fmt.Errorf("events: header %s: %w", HeaderBucketSeq, err)
 		}
+	} else if s := rec.OSS.Object.Sequencer; s != "" {
+		if ev.BucketSeq, err = strconv.ParseUint(s, 16, 64); err != nil {
+			return Event{}, fmt.Errorf("events: record sequencer %q: %w", s, err)
+		}
+	}
+	if ev.ID == "" {
+		ev.ID = h.Get(HeaderEventID)
 	}
 	if ev.ID == "" {
 		ev.ID = rec.EventID

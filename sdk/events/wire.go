@@ -20,9 +20,12 @@ const (
 // Message headers set on every event. Header names are case-sensitive in
 // NATS.
 const (
-	// HeaderMsgID is JetStream's de-duplication id; it equals the event ID.
+	// HeaderMsgID is the event ID (also in the record's eventId), and
+	// JetStream's de-duplication ID.
 	HeaderMsgID = "Nats-Msg-Id"
-	// HeaderEventID is the event's unique id (also in the record's eventId).
+	// HeaderEventID carries the event ID on messages derived from an event
+	// that must not reuse its Nats-Msg-Id, such as a function's dead
+	// letters (and on events written by earlier ossflow builds).
 	HeaderEventID = "Ossflow-Event-Id"
 	// HeaderBucket is the bucket name.
 	HeaderBucket = "Ossflow-Bucket"
@@ -35,7 +38,9 @@ const (
 	// HeaderSeq is the event's global outbox position (decimal): dense and
 	// in commit order across all buckets.
 	HeaderSeq = "Ossflow-Seq"
-	// HeaderBucketSeq is the per-bucket sequence (decimal), starting at 1.
+	// HeaderBucketSeq is the per-bucket sequence (decimal) on events
+	// written by earlier ossflow builds; events now carry it only as the
+	// record's sequencer, which [Decode] reads.
 	HeaderBucketSeq = "Ossflow-Bucket-Seq"
 	// HeaderVersionID is the object version id, absent when unversioned.
 	HeaderVersionID = "Ossflow-Version-Id"

@@ -136,6 +136,7 @@ func FuzzKeyHeader(f *testing.F) {
 
 func TestDecode(t *testing.T) {
 	body := []byte(`{"events":[{"eventName":"ObjectCreated:PutObject","eventId":"id-1","oss":{"bucket":{"name":"b"},"object":{"key":"k 1","versionId":"v1"}}}]}`)
+	seqBody := []byte(`{"events":[{"eventName":"ObjectCreated:PutObject","eventId":"id-1","oss":{"bucket":{"name":"b"},"object":{"key":"k 1","versionId":"v1","sequencer":"000000000000001F"}}}]}`)
 	tests := []struct {
 		name    string
 		h       nats.Header
@@ -146,11 +147,20 @@ func TestDecode(t *testing.T) {
 		{
 			name: "headers",
 			h: nats.Header{
-				HeaderEventID: {"id-1"}, HeaderBucket: {"b"}, HeaderKey: {"k 1%25"}, HeaderEventName: {"ObjectCreated:PutObject"},
+				HeaderMsgID: {"id-1"}, HeaderBucket: {"b"}, HeaderKey: {"k 1%25"}, HeaderEventName: {"ObjectCreated:PutObject"},
+				HeaderSeq: {"42"}, HeaderVersionID: {"v1"},
+			},
+			data: seqBody,
+			want: Event{ID: "id-1", Seq: 42, BucketSeq: 0x1f, Name: oss.ObjectCreatedPut, Bucket: "b", Key: "k 1%", VersionID: "v1"},
+		},
+		{
+			name: "headers of earlier builds",
+			h: nats.Header{
+				HeaderEventID: {"id-0"}, HeaderBucket: {"b"}, HeaderKey: {"k 1%25"}, HeaderEventName: {"ObjectCreated:PutObject"},
 				HeaderSeq: {"42"}, HeaderBucketSeq: {"7"}, HeaderVersionID: {"v1"},
 			},
-			data: body,
-			want: Event{ID: "id-1", Seq: 42, BucketSeq: 7, Name: oss.ObjectCreatedPut, Bucket: "b", Key: "k 1%", VersionID: "v1"},
+			data: seqBody,
+			want: Event{ID: "id-0", Seq: 42, BucketSeq: 7, Name: oss.ObjectCreatedPut, Bucket: "b", Key: "k 1%", VersionID: "v1"},
 		},
 		{
 			name: "record only",
@@ -161,6 +171,7 @@ func TestDecode(t *testing.T) {
 		{name: "bad json", data: []byte("{"), wantErr: true},
 		{name: "two records", data: []byte(`{"events":[{},{}]}`), wantErr: true},
 		{name: "bad seq", h: nats.Header{HeaderSeq: {"x"}}, data: body, wantErr: true},
+		{name: "bad sequencer", data: []byte(`{"events":[{"oss":{"object":{"sequencer":"xyz"}}}]}`), wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
