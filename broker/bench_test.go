@@ -106,6 +106,9 @@ func benchStoreBroker(b *testing.B, relay bool) (*store.Store, *Broker) {
 	if v := os.Getenv("BENCH_SYNC"); v != "" {
 		cfg.SyncInterval, _ = time.ParseDuration(v)
 	}
+	if v := os.Getenv("BENCH_LINGER"); v != "" {
+		cfg.BatchLinger, _ = time.ParseDuration(v)
+	}
 	if relay {
 		cfg.Outbox, cfg.OutboxStats = &countingOutbox{Outbox: st}, storeStats(st)
 	}

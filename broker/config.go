@@ -84,7 +84,7 @@ type Config struct {
 	// BatchLinger is how long after the start of one batch the relay waits
 	// before reading the next when the last batch carried more than one
 	// event (the writers are busy), so that batches grow and their fixed
-	// costs are shared; a lone event is never delayed. Default 1ms;
+	// costs are shared; a lone event is never delayed. Default 2ms;
 	// negative disables.
 	BatchLinger time.Duration
 	// PublishTimeout fails a publish whose PubAck has not arrived; default
@@ -162,7 +162,7 @@ func (c *Config) setDefaults() error {
 	}
 	switch {
 	case c.BatchLinger == 0:
-		c.BatchLinger = time.Millisecond
+		c.BatchLinger = 2 * time.Millisecond
 	case c.BatchLinger < 0:
 		c.BatchLinger = 0
 	}
