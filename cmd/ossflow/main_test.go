@@ -553,3 +553,38 @@ func TestDownloadFailureLeavesNoFile(t *testing.T) {
 		t.Fatalf("download into dir: %q %v", got, err)
 	}
 }
+
+// TestServerGCTarget: the server sets its GC target unless GOGC is set,
+// and the flag or its environment variable beat both.
+func TestServerGCTarget(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    int
+		set     bool
+		wantErr bool
+	}{
+		{name: "default", want: defaultGCPercent, set: true},
+		{name: "GOGC is left alone", env: map[string]string{"GOGC": "50"}},
+		{name: "env beats GOGC", env: map[string]string{"GOGC": "50", envGCPercent: "300"}, want: 300, set: true},
+		{name: "flag beats env", env: map[string]string{envGCPercent: "300"}, args: []string{"--gc-percent", "150"}, want: 150, set: true},
+		{name: "zero is the default", args: []string{"--gc-percent", "0"}, want: defaultGCPercent, set: true},
+		{name: "too small", args: []string{"--gc-percent", "5"}, wantErr: true},
+		{name: "negative", args: []string{"--gc-percent=-1"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &env{getenv: envFunc(tt.env), stdout: io.Discard, stderr: io.Discard}
+			fs := flag.NewFlagSet("server", flag.ContinueOnError)
+			sf := addServerFlags(fs, e)
+			if _, err := parseInterleaved(fs, tt.args); err != nil {
+				t.Fatal(err)
+			}
+			got, set, err := sf.gcTarget(e)
+			if (err != nil) != tt.wantErr || got != tt.want || set != tt.set {
+				t.Fatalf("gcTarget = %d %v %v, want %d %v (error %v)", got, set, err, tt.want, tt.set, tt.wantErr)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ const (
 	envReplicas     = "OSSFLOW_STREAM_REPLICAS"
 	envCloudEvents  = "OSSFLOW_CLOUDEVENTS"
 	envOutboxLimit  = "OSSFLOW_OUTBOX_LIMIT"
+	envGCPercent    = "OSSFLOW_GC_PERCENT"
 )
 
 // listFlag is a repeatable flag whose values may also be comma lists. Its
@@ -88,6 +90,7 @@ type serverFlags struct {
 	envErr                          error // a malformed integer environment variable
 	noWorker                        bool
 	cpuProfile                      string
+	gcPercent                       int
 	images                          *imageFlags
 }
 
@@ -136,6 +139,7 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 	fs.IntVar(&sf.outboxLimit, "outbox-limit", intDefault(envOutboxLimit, server.DefaultOutboxLimit), "events the outbox may hold while NATS is away; past it writes fail with 503 SlowDown (env "+envOutboxLimit+")")
 	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
 	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
+	fs.IntVar(&sf.gcPercent, "gc-percent", intDefault(envGCPercent, 0), "garbage collector target, as GOGC: the heap grows by this % of the live heap between collections; 0 = "+strconv.Itoa(defaultGCPercent)+", or GOGC's value when that is set (env "+envGCPercent+")")
 	fs.StringVar(&sf.cpuProfile, "cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the server stops; for development")
 	fs.BoolVar(&sf.noWorker, "no-worker", false, "do not run functions on events in this process (remote \"ossflow worker\"s do)")
 	sf.images = addImageFlags(fs, e)
@@ -205,6 +209,11 @@ func serverCommand() *command {
 				if err != nil {
 					return err
 				}
+				if pct, ok, err := sf.gcTarget(e); err != nil {
+					return err
+				} else if ok {
+					defer debug.SetGCPercent(debug.SetGCPercent(pct))
+				}
 				if sf.cpuProfile != "" {
 					stopProfile, err := startCPUProfile(sf.cpuProfile)
 					if err != nil {
@@ -231,6 +240,26 @@ func runServer(ctx context.Context, e *env, cfg server.Config, level slog.Level)
 			filepath.Join(cfg.DataDir, server.CredentialsFile), envAccessKey, creds.AccessKeyID, envSecret, creds.AccessKeySecret)
 	}
 	return srv.Run(ctx)
+}
+
+// defaultGCPercent is the server's garbage collector target unless GOGC
+// or --gc-percent says otherwise (see "Why GOGC 200 for the server?" in
+// DESIGN.md).
+const defaultGCPercent = 200
+
+// gcTarget returns the GC percent the server sets, if it sets one: the
+// flag's (or its environment variable's) when given, else
+// defaultGCPercent unless GOGC is set.
+func (sf *serverFlags) gcTarget(e *env) (int, bool, error) {
+	switch {
+	case sf.gcPercent < 0 || (sf.gcPercent > 0 && sf.gcPercent < 10):
+		return 0, false, usagef("--gc-percent %d: want 10 or more (0 for the default)", sf.gcPercent)
+	case sf.gcPercent > 0:
+		return sf.gcPercent, true, nil
+	case e.getenv("GOGC") != "":
+		return 0, false, nil
+	}
+	return defaultGCPercent, true, nil
 }
 
 // startCPUProfile profiles the process's CPU into path until the returned
