@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"reflect"
@@ -37,12 +36,7 @@ func TestEventFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{getenv: envFunc(tt.env), stdout: io.Discard, stderr: io.Discard}
-			fs := flag.NewFlagSet("server", flag.ContinueOnError)
-			sf := addServerFlags(fs, e)
-			if _, err := parseInterleaved(fs, tt.args); err != nil {
-				t.Fatal(err)
-			}
+			sf, e := parseServerFlags(t, tt.env, tt.args)
 			cfg, _, err := sf.config(e)
 			if tt.wantErr {
 				if err == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -47,12 +46,7 @@ func TestImageFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{getenv: envFunc(tt.env), stdout: io.Discard, stderr: io.Discard}
-			fs := flag.NewFlagSet("server", flag.ContinueOnError)
-			sf := addServerFlags(fs, e)
-			if _, err := parseInterleaved(fs, tt.args); err != nil {
-				t.Fatal(err)
-			}
+			sf, e := parseServerFlags(t, tt.env, tt.args)
 			cfg, _, err := sf.config(e)
 			if tt.wantErr != "" {
 				var ue *usageError

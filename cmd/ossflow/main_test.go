@@ -319,12 +319,7 @@ func TestServerFlagPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{getenv: envFunc(tt.env), stdout: io.Discard, stderr: io.Discard}
-			fs := flag.NewFlagSet("server", flag.ContinueOnError)
-			sf := addServerFlags(fs, e)
-			if _, err := parseInterleaved(fs, tt.args); err != nil {
-				t.Fatal(err)
-			}
+			sf, e := parseServerFlags(t, tt.env, tt.args)
 			cfg, _, err := sf.config(e)
 			if err != nil {
 				t.Fatal(err)
@@ -575,16 +570,24 @@ func TestServerGCTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &env{getenv: envFunc(tt.env), stdout: io.Discard, stderr: io.Discard}
-			fs := flag.NewFlagSet("server", flag.ContinueOnError)
-			sf := addServerFlags(fs, e)
-			if _, err := parseInterleaved(fs, tt.args); err != nil {
-				t.Fatal(err)
-			}
+			sf, e := parseServerFlags(t, tt.env, tt.args)
 			got, set, err := sf.gcTarget(e)
 			if (err != nil) != tt.wantErr || got != tt.want || set != tt.set {
 				t.Fatalf("gcTarget = %d %v %v, want %d %v (error %v)", got, set, err, tt.want, tt.set, tt.wantErr)
 			}
 		})
 	}
+}
+
+// parseServerFlags parses the server command's flags from args with the
+// environment vars.
+func parseServerFlags(t *testing.T, vars map[string]string, args []string) (*serverFlags, *env) {
+	t.Helper()
+	e := &env{getenv: envFunc(vars), stdout: io.Discard, stderr: io.Discard}
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	sf := addServerFlags(fs, e)
+	if _, err := parseInterleaved(fs, args); err != nil {
+		t.Fatal(err)
+	}
+	return sf, e
 }
