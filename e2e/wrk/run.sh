@@ -32,7 +32,7 @@ stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 cputicks() { awk '{print $14 + $15}' /proc/"$pid"/stat; }
 
 # PUT runs ${PUT_SECONDS:-30}s each: long enough for the stream's duplicate
-# window (30 s) to fill, so the event plane runs at its steady-state cost.
+# window (15 s) to fill, so the event plane runs at its steady-state cost.
 # Besides ops/s it prints the server's CPU per request, which the load of
 # other processes disturbs less than throughput.
 for i in 1 2; do
