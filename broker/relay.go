@@ -504,17 +504,19 @@ func (r *relay) publish(q *pendingQueue, bb *batchBuf, next *uint64, prevID *str
 			bb.vals = setExpectedLastMsgID(msg, bb.vals, *prevID)
 		}
 		acked := i == len(out)-1 || i-first+1 == ackEvery
-		var token uint64
-		msg.Reply = ""
-		if acked {
-			token, msg.Reply = r.acks.reply()
-		}
-		now := time.Now()
-		if err := r.nc.PublishMsg(msg); err != nil {
-			return fmt.Errorf("publish event %d: %w", e.Seq, err)
-		}
-		if acked {
-			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].Time, sent: now, token: token, epoch: epoch})
+		if !acked {
+			msg.Reply = ""
+			if err := r.nc.PublishMsg(msg); err != nil {
+				return fmt.Errorf("publish event %d: %w", e.Seq, err)
+			}
+		} else {
+			token, reply := r.acks.reply()
+			msg.Reply = reply
+			sent := time.Now()
+			if err := r.nc.PublishMsg(msg); err != nil {
+				return fmt.Errorf("publish event %d: %w", e.Seq, err)
+			}
+			q.push(pending{seq: e.Seq, id: e.ID, count: i - first + 1, commit: out[first].Time, sent: sent, token: token, epoch: epoch})
 			first = i + 1
 		}
 		*next, *prevID = e.Seq, e.ID
