@@ -77,7 +77,7 @@ func (s *Store) CreateBucket(ctx context.Context, b oss.Bucket) (oss.Bucket, err
 	js, _ := json.Marshal(&b)
 	t.b.Set(bucketKey(b.Name), js, nil)
 	t.delta(counterDelta{bs: bs}) // rewrites the counters (zeroed)
-	t.event(s.buildEvent(bs, b.CreatedAt, t.ri, eventSpec{name: oss.BucketCreated}), bs)
+	t.event(s.newEvent(bs, b.CreatedAt, t.ri, eventSpec{name: oss.BucketCreated}), bs)
 	if err := t.commit(op); err != nil {
 		return oss.Bucket{}, err
 	}
@@ -119,7 +119,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	t.b.Delete(lifecycleKey(name), nil)
 	cs := bucketSpace(ksConfig, name)
 	t.b.DeleteRange(cs, prefixEnd(cs), nil)
-	t.event(s.buildEvent(bs, s.now(), t.ri, eventSpec{name: oss.BucketRemoved}), bs)
+	t.event(s.newEvent(bs, s.now(), t.ri, eventSpec{name: oss.BucketRemoved}), bs)
 	if err := t.commit(op); err != nil {
 		return err
 	}

@@ -30,8 +30,6 @@ type pendingEvent struct {
 	bs  *bucketState
 	seq uint64 // assigned at commit
 	val []byte // the outbox value (see appendEventValue)
-	// seqOff is where val holds the sequencer's 16 hex digits.
-	seqOff int
 }
 
 type counterDelta struct {
@@ -117,11 +115,11 @@ func (t *txn) dropExtentsExcept(old, keep []extent) {
 
 func (t *txn) delta(d counterDelta) { t.deltas = append(t.deltas, d) }
 
-// event queues the outbox event of this mutation; Seq, BucketSeq and the
-// sequencer are assigned at commit.
-func (t *txn) event(ev oss.Event, bs *bucketState) {
-	val, off := appendEventValue(make([]byte, 0, 1024), &ev)
-	t.events = append(t.events, pendingEvent{bs: bs, val: val, seqOff: off})
+// event queues the outbox event of this mutation; Seq and BucketSeq are
+// assigned at commit.
+func (t *txn) event(ev outboxEvent, bs *bucketState) {
+	val := appendEventValue(make([]byte, 0, 256), &ev)
+	t.events = append(t.events, pendingEvent{bs: bs, val: val})
 }
 
 // commit applies the txn atomically and durably. Under commitMu it assigns
@@ -165,7 +163,6 @@ func (t *txn) commit(op string) error {
 		pe.seq = seq
 		binary.BigEndian.PutUint64(pe.val[0:8], seq)
 		binary.BigEndian.PutUint64(pe.val[8:16], c.Seq)
-		putSequencer(pe.val[pe.seqOff:pe.seqOff+16], c.Seq)
 		t.b.Set(eventKey(seq), pe.val, nil)
 	}
 	for _, d := range t.deltas {

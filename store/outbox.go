@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -36,53 +35,75 @@ type eventSpec struct {
 	position  *int64
 }
 
-// objectEvent queues the event of an object mutation in bucket bs.
-func (t *txn) objectEvent(bs *bucketState, when time.Time, e eventSpec) {
-	t.event(t.s.buildEvent(bs, when, t.ri, e), bs)
+// outboxEvent is what an outbox value holds: every variable part of the
+// event, from which its record is rendered when it is read.
+type outboxEvent struct {
+	when                                                time.Time // UTC
+	id, name, bucket, key, versionID, origin            string
+	region, owner, etag, sourceIP, requestID, principal string
+	size, deltaSize                                     int64
+	position                                            *int64
 }
 
-func (s *Store) buildEvent(bs *bucketState, when time.Time, ri oss.RequestInfo, e eventSpec) oss.Event {
+// objectEvent queues the event of an object mutation in bucket bs.
+func (t *txn) objectEvent(bs *bucketState, when time.Time, e eventSpec) {
+	t.event(t.s.newEvent(bs, when, t.ri, e), bs)
+}
+
+func (s *Store) newEvent(bs *bucketState, when time.Time, ri oss.RequestInfo, e eventSpec) outboxEvent {
 	b := bs.info.Load()
 	region := b.Region
 	if region == "" {
 		region = s.region
 	}
-	id := newEventID()
-	when = when.UTC()
+	return outboxEvent{
+		when: when.UTC(), id: newEventID(), name: string(e.name), bucket: b.Name, key: e.key, versionID: e.versionID,
+		origin: ri.Origin, region: region, owner: b.Owner.ID, etag: trimQuotes(e.etag), sourceIP: ri.SourceIP,
+		requestID: ri.RequestID, principal: ri.PrincipalID, size: e.size, deltaSize: e.deltaSize, position: e.position,
+	}
+}
+
+// event returns the event with its record, as published.
+func (f *outboxEvent) event(seq, bucketSeq uint64) oss.Event {
+	var sq [16]byte
+	putSequencer(sq[:], bucketSeq)
 	return oss.Event{
-		ID:        id,
-		Name:      e.name,
-		Bucket:    b.Name,
-		Key:       e.key,
-		VersionID: e.versionID,
-		Time:      when,
-		Origin:    ri.Origin,
+		ID:        f.id,
+		Seq:       seq,
+		BucketSeq: bucketSeq,
+		Name:      oss.EventName(f.name),
+		Bucket:    f.bucket,
+		Key:       f.key,
+		VersionID: f.versionID,
+		Time:      f.when,
+		Origin:    f.origin,
 		Record: oss.EventRecord{
-			EventName:    string(e.name),
+			EventName:    f.name,
 			EventSource:  "acs:oss",
-			EventTime:    when.Format(eventTimeLayout),
+			EventTime:    f.when.Format(eventTimeLayout),
 			EventVersion: "1.0",
-			EventID:      id,
+			EventID:      f.id,
 			OSS: oss.EventOSS{
 				Bucket: oss.EventBucket{
-					ARN:           "acs:oss:" + region + ":" + b.Owner.ID + ":" + b.Name,
-					Name:          b.Name,
-					OwnerIdentity: b.Owner.ID,
+					ARN:           "acs:oss:" + f.region + ":" + f.owner + ":" + f.bucket,
+					Name:          f.bucket,
+					OwnerIdentity: f.owner,
 				},
 				Object: oss.EventObject{
-					DeltaSize: e.deltaSize,
-					ETag:      trimQuotes(e.etag),
-					Key:       e.key,
-					Size:      e.size,
-					VersionID: e.versionID,
-					Position:  e.position,
+					DeltaSize: f.deltaSize,
+					ETag:      f.etag,
+					Key:       f.key,
+					Size:      f.size,
+					VersionID: f.versionID,
+					Position:  f.position,
+					Sequencer: string(sq[:]),
 				},
 				OSSSchemaVersion: "1.0",
 			},
-			Region:            region,
-			RequestParameters: oss.EventRequestParam{SourceIPAddress: ri.SourceIP},
-			ResponseElements:  oss.EventResponse{RequestID: ri.RequestID},
-			UserIdentity:      oss.EventUser{PrincipalID: ri.PrincipalID},
+			Region:            f.region,
+			RequestParameters: oss.EventRequestParam{SourceIPAddress: f.sourceIP},
+			ResponseElements:  oss.EventResponse{RequestID: f.requestID},
+			UserIdentity:      oss.EventUser{PrincipalID: f.principal},
 		},
 	}
 }
@@ -95,47 +116,52 @@ func trimQuotes(s string) string {
 }
 
 // Outbox values. Bytes 0-8 are Seq and 8-16 BucketSeq (big endian, set at
-// commit). The rest is one of:
+// commit), then a format byte and the event time (int64 Unix seconds,
+// uint32 nanoseconds), then by format:
 //
-//   - eventFormatPayload (current): the format byte; the event time (int64
-//     Unix seconds, uint32 nanoseconds); the uvarint-length-prefixed ID,
-//     Name, Bucket, Key, VersionID, Origin and bucket ARN; then the message
-//     body {"events":[record]} exactly as it is published, rendered once at
-//     commit (its sequencer is patched in with BucketSeq). The relay reads
-//     the scalars and publishes the body without decoding it.
-//   - JSON of the whole oss.Event (written by earlier versions; it starts
-//     with '{'), still read after an upgrade.
-const eventFormatPayload = 1
+//   - eventFormatFields (current): the uvarint-length-prefixed strings of
+//     outboxEvent (ID, name, bucket, key, version ID, origin, region,
+//     owner, ETag, source IP, request ID, principal), then size and delta
+//     size (varints) and the append position (a byte 0 or 1, then a
+//     varint). The record is rendered when the value is read.
+//   - eventFormatPayload (earlier builds): the uvarint-length-prefixed ID,
+//     name, bucket, key, version ID, origin and bucket ARN, then the message
+//     body {"events":[record]} as rendered at commit.
+//   - JSON of the whole oss.Event (earlier still; it starts with '{' where
+//     the format byte would be).
+//
+// See "Why does the outbox store fields, not the rendered message?" in
+// DESIGN.md.
+const (
+	eventFormatPayload = 1
+	eventFormatFields  = 2
+)
 
-// eventFields is the number of length-prefixed strings of the header.
-const eventFields = 7
+// payloadFields and fieldsStrings are the numbers of length-prefixed
+// strings of the two formats.
+const (
+	payloadFields = 7
+	fieldsStrings = 12
+)
 
-// seqPlaceholder stands for the sequencer until commit assigns BucketSeq.
-const seqPlaceholder = "0000000000000000"
-
-var sequencerMember = []byte(`,"sequencer":"`)
-
-// appendEventValue appends the outbox value of ev (Seq and BucketSeq left
-// zero) and returns the offset of the sequencer's 16 hex digits in it.
-func appendEventValue(b []byte, ev *oss.Event) ([]byte, int) {
-	ev.Record.OSS.Object.Sequencer = seqPlaceholder
+// appendEventValue appends the outbox value of f, Seq and BucketSeq left
+// zero.
+func appendEventValue(b []byte, f *outboxEvent) []byte {
 	b = append(b, make([]byte, 16)...)
-	b = append(b, eventFormatPayload)
-	b = binary.BigEndian.AppendUint64(b, uint64(ev.Time.Unix()))
-	b = binary.BigEndian.AppendUint32(b, uint32(ev.Time.Nanosecond()))
-	for _, f := range [eventFields]string{ev.ID, string(ev.Name), ev.Bucket, ev.Key, ev.VersionID, ev.Origin, ev.Record.OSS.Bucket.ARN} {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
+	b = append(b, eventFormatFields)
+	b = binary.BigEndian.AppendUint64(b, uint64(f.when.Unix()))
+	b = binary.BigEndian.AppendUint32(b, uint32(f.when.Nanosecond()))
+	for _, v := range [fieldsStrings]string{f.id, f.name, f.bucket, f.key, f.versionID, f.origin,
+		f.region, f.owner, f.etag, f.sourceIP, f.requestID, f.principal} {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
 	}
-	start := len(b)
-	b = oss.AppendEventPayload(b, &ev.Record)
-	// Inside JSON strings every '"' is escaped, so the member's bytes occur
-	// once, in the structure.
-	i := bytes.Index(b[start:], sequencerMember)
-	if i < 0 { // cannot happen: AppendEventPayload always writes it
-		panic("store: event payload without sequencer")
+	b = binary.AppendVarint(b, f.size)
+	b = binary.AppendVarint(b, f.deltaSize)
+	if f.position == nil {
+		return append(b, 0)
 	}
-	return b, start + i + len(sequencerMember)
+	return binary.AppendVarint(append(b, 1), *f.position)
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -148,52 +174,98 @@ func putSequencer(dst []byte, v uint64) {
 	}
 }
 
-// decodeEventHeader decodes an outbox value without its record: the
-// scalar fields and Record.OSS.Bucket.ARN, and the stored message body
-// (aliasing v; nil for a value of the JSON form, whose record it decodes
-// fully instead).
-func decodeEventHeader(v []byte) (ev oss.Event, payload []byte, err error) {
+// cutStrings cuts n uvarint-length-prefixed strings from p; they share
+// one allocation.
+func cutStrings(p []byte, out []string) (rest []byte, err error) {
+	var lo, hi [fieldsStrings]int
+	k := 0
+	for i := range out {
+		l, w := binary.Uvarint(p[k:])
+		if w <= 0 || l > uint64(len(p)-k-w) {
+			return nil, errCorrupt
+		}
+		lo[i], hi[i] = k+w, k+w+int(l)
+		k = hi[i]
+	}
+	str := string(p[:k])
+	for i := range out {
+		out[i] = str[lo[i]:hi[i]]
+	}
+	return p[k:], nil
+}
+
+// decodeEventValue decodes an outbox value. A value of the current form
+// comes with its record and payload nil; one of the payload form with
+// only the scalar fields and Record.OSS.Bucket.ARN filled and payload its
+// stored message body (aliasing v); one of the JSON form fully decoded,
+// payload nil.
+func decodeEventValue(v []byte) (ev oss.Event, payload []byte, err error) {
 	if len(v) < 17 {
 		return ev, nil, errCorrupt
 	}
-	if v[16] != eventFormatPayload {
+	format := v[16]
+	if format != eventFormatPayload && format != eventFormatFields {
 		ev, err = decodeEventJSON(v)
 		return ev, nil, err
 	}
-	ev.Seq = binary.BigEndian.Uint64(v[0:8])
-	ev.BucketSeq = binary.BigEndian.Uint64(v[8:16])
+	seq, bseq := binary.BigEndian.Uint64(v[0:8]), binary.BigEndian.Uint64(v[8:16])
 	p := v[17:]
 	if len(p) < 12 {
 		return ev, nil, errCorrupt
 	}
-	sec, nsec := int64(binary.BigEndian.Uint64(p)), binary.BigEndian.Uint32(p[8:12])
+	when := time.Unix(int64(binary.BigEndian.Uint64(p)), int64(binary.BigEndian.Uint32(p[8:12]))).UTC()
 	p = p[12:]
-	// One string for all the fields (length bytes included): one allocation.
-	var lo, hi [eventFields]int
-	n := 0
-	for i := range lo {
-		l, k := binary.Uvarint(p[n:])
-		if k <= 0 || l > uint64(len(p)-n-k) {
+	if format == eventFormatPayload {
+		var f [payloadFields]string
+		if p, err = cutStrings(p, f[:]); err != nil {
+			return ev, nil, err
+		}
+		ev = oss.Event{ID: f[0], Seq: seq, BucketSeq: bseq, Name: oss.EventName(f[1]), Bucket: f[2], Key: f[3],
+			VersionID: f[4], Origin: f[5], Time: when}
+		ev.Record.OSS.Bucket.ARN = f[6]
+		return ev, p, nil
+	}
+	var f [fieldsStrings]string
+	if p, err = cutStrings(p, f[:]); err != nil {
+		return ev, nil, err
+	}
+	oe := outboxEvent{when: when, id: f[0], name: f[1], bucket: f[2], key: f[3], versionID: f[4], origin: f[5],
+		region: f[6], owner: f[7], etag: f[8], sourceIP: f[9], requestID: f[10], principal: f[11]}
+	var w int
+	if oe.size, w = binary.Varint(p); w <= 0 {
+		return ev, nil, errCorrupt
+	}
+	p = p[w:]
+	if oe.deltaSize, w = binary.Varint(p); w <= 0 {
+		return ev, nil, errCorrupt
+	}
+	p = p[w:]
+	switch {
+	case len(p) == 1 && p[0] == 0:
+	case len(p) > 1 && p[0] == 1:
+		pos, w := binary.Varint(p[1:])
+		if w != len(p)-1 {
 			return ev, nil, errCorrupt
 		}
-		lo[i], hi[i] = n+k, n+k+int(l)
-		n = hi[i]
+		oe.position = &pos
+	default:
+		return ev, nil, errCorrupt
 	}
-	str := string(p[:n])
-	ev.ID = str[lo[0]:hi[0]]
-	ev.Name = oss.EventName(str[lo[1]:hi[1]])
-	ev.Bucket = str[lo[2]:hi[2]]
-	ev.Key = str[lo[3]:hi[3]]
-	ev.VersionID = str[lo[4]:hi[4]]
-	ev.Origin = str[lo[5]:hi[5]]
-	ev.Record.OSS.Bucket.ARN = str[lo[6]:hi[6]]
-	ev.Time = time.Unix(sec, int64(nsec)).UTC()
-	return ev, p[n:], nil
+	return oe.event(seq, bseq), nil, nil
+}
+
+// eventTime is the commit time of the event of outbox value v.
+func eventTime(v []byte) (time.Time, error) {
+	if len(v) >= 29 && (v[16] == eventFormatPayload || v[16] == eventFormatFields) {
+		return time.Unix(int64(binary.BigEndian.Uint64(v[17:25])), int64(binary.BigEndian.Uint32(v[25:29]))).UTC(), nil
+	}
+	ev, err := decodeEventJSON(v)
+	return ev.Time, err
 }
 
 // decodeEvent decodes an outbox value fully (Record filled).
 func decodeEvent(v []byte) (oss.Event, error) {
-	ev, payload, err := decodeEventHeader(v)
+	ev, payload, err := decodeEventValue(v)
 	if err != nil || payload == nil {
 		return ev, err
 	}
@@ -256,13 +328,12 @@ func (s *Store) OutboxRead(ctx context.Context, afterSeq uint64, max int) ([]oss
 }
 
 // OutboxReadRaw calls fn with up to max durable events with Seq > afterSeq,
-// in Seq order, as OutboxRead returns them but without decoding their
-// records: it fills the scalar fields, Record.OSS.Bucket.ARN and
-// RawPayload, the message body stored at commit. RawPayload is only valid
-// during the call (copy it to keep it); the strings may be kept, ev itself
-// not (it is reused for the next event). Events written by earlier
-// versions come fully decoded, RawPayload nil. An error from fn stops the
-// read and is returned as is.
+// in Seq order, as OutboxRead returns them, with RawPayload set to the
+// message body {"events":[record]}. The record itself may be left out:
+// only the scalar fields and Record.OSS.Bucket.ARN are sure to be set.
+// RawPayload is only valid during the call (copy it to keep it); the
+// strings may be kept, ev itself not (it is reused for the next event).
+// An error from fn stops the read and is returned as is.
 func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn func(ev *oss.Event) error) error {
 	const op = "OutboxRead"
 	if err := s.checkOpen(op); err != nil {
@@ -276,12 +347,18 @@ func (s *Store) OutboxReadRaw(ctx context.Context, afterSeq uint64, max int, fn 
 	if from > upto {
 		return nil
 	}
-	// One Event for the whole read: fn may keep its strings, not the Event.
+	// One Event and one body buffer for the whole read: fn may keep the
+	// strings, not the Event or its RawPayload.
 	ev := new(oss.Event)
+	var body []byte
 	emit := func(v []byte) error {
-		e, payload, err := decodeEventHeader(v)
+		e, payload, err := decodeEventValue(v)
 		if err != nil {
 			return oss.Wrap(op, err)
+		}
+		if payload == nil {
+			body = oss.AppendEventPayload(body[:0], &e.Record)
+			payload = body
 		}
 		*ev = e
 		ev.RawPayload = payload
@@ -360,8 +437,8 @@ func (s *Store) OutboxStats() OutboxStats {
 	}
 	st.Depth = last - acked
 	if v, ok, err := s.get(eventKey(acked + 1)); err == nil && ok {
-		if ev, _, err := decodeEventHeader(v); err == nil {
-			st.OldestTime = ev.Time
+		if t, err := eventTime(v); err == nil {
+			st.OldestTime = t
 		}
 	}
 	return st

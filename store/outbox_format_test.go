@@ -6,16 +6,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"github.com/ossflow/ossflow/oss"
 )
 
-// TestOutboxFormats: OutboxRead decodes the stored-payload form and the
-// JSON form of earlier versions (present in a data dir after an upgrade)
-// to the same events; OutboxReadRaw returns the scalars and a body equal
-// to encoding/json's rendering of the record, in both forms.
+// TestOutboxFormats: OutboxRead decodes the fields form, and the
+// stored-payload and JSON forms of earlier builds (present in a data dir
+// after an upgrade), to the same events; OutboxReadRaw returns the scalars
+// and a body equal to encoding/json's rendering of the record, in every
+// form.
 func TestOutboxFormats(t *testing.T) {
 	e := newEnv(t, Options{Region: "cn-shanghai"})
 	s := e.s
@@ -31,8 +33,12 @@ func TestOutboxFormats(t *testing.T) {
 		t.Fatalf("%d events", len(want))
 	}
 	for _, ev := range want {
-		if v, ok, err := s.get(eventKey(ev.Seq)); err != nil || !ok || v[16] != eventFormatPayload {
+		v, ok, err := s.get(eventKey(ev.Seq))
+		if err != nil || !ok || v[16] != eventFormatFields {
 			t.Fatalf("event %d: stored form %v %v", ev.Seq, ok, err)
+		}
+		if old := appendPayloadValue(&ev); len(v) > len(old)/2 {
+			t.Errorf("event %d: value of %d bytes, the payload form's is %d", ev.Seq, len(v), len(old))
 		}
 	}
 	checkRaw := func(want []oss.Event) {
@@ -65,9 +71,11 @@ func TestOutboxFormats(t *testing.T) {
 		t.Fatalf("sequencers %q %q", want[0].Record.OSS.Object.Sequencer, want[1].Record.OSS.Object.Sequencer)
 	}
 
-	// Rewrite events 2 and 3 in the JSON form of earlier versions.
+	// Rewrite event 2 in the payload form of earlier builds, 3 and 4 in
+	// their JSON form.
 	b := s.db.NewBatch()
-	for _, ev := range want[1:3] {
+	b.Set(eventKey(want[1].Seq), appendPayloadValue(&want[1]), nil)
+	for _, ev := range want[2:4] {
 		old := ev
 		old.Seq, old.BucketSeq = 0, 0
 		old.Record.OSS.Object.Sequencer = ""
@@ -98,12 +106,65 @@ func TestOutboxFormats(t *testing.T) {
 	}
 }
 
-func FuzzDecodeEventHeader(f *testing.F) {
-	ev := oss.Event{ID: "x", Name: oss.ObjectCreatedPut, Bucket: "b", Key: "k"}
-	v, _ := appendEventValue(nil, &ev)
-	f.Add(v)
+// appendPayloadValue is the outbox value of ev in the payload form that
+// earlier builds wrote.
+func appendPayloadValue(ev *oss.Event) []byte {
+	b := binary.BigEndian.AppendUint64(nil, ev.Seq)
+	b = binary.BigEndian.AppendUint64(b, ev.BucketSeq)
+	b = append(b, eventFormatPayload)
+	b = binary.BigEndian.AppendUint64(b, uint64(ev.Time.Unix()))
+	b = binary.BigEndian.AppendUint32(b, uint32(ev.Time.Nanosecond()))
+	for _, f := range []string{ev.ID, string(ev.Name), ev.Bucket, ev.Key, ev.VersionID, ev.Origin, ev.Record.OSS.Bucket.ARN} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return oss.AppendEventPayload(b, &ev.Record)
+}
+
+// TestOutboxValueRoundTrip: every field of an event survives its outbox
+// value, whatever the optional parts.
+func TestOutboxValueRoundTrip(t *testing.T) {
+	pos := int64(-7)
+	when := time.Date(2026, 11, 21, 10, 11, 12, 345678901, time.UTC)
+	tests := []outboxEvent{
+		{when: when, id: "0123abcd", name: string(oss.ObjectCreatedAppend), bucket: "b", key: "k é\x00", versionID: "v1",
+			origin: "function:f", region: "cn-shanghai", owner: "1234", etag: "ETAG-2", sourceIP: "10.0.0.1", requestID: "R1",
+			principal: "p", size: 1 << 40, deltaSize: -5, position: &pos},
+		{when: time.Unix(0, 0).UTC(), name: string(oss.BucketRemoved), bucket: "b"},
+	}
+	for i, f := range tests {
+		v := appendEventValue(nil, &f)
+		binary.BigEndian.PutUint64(v[0:8], uint64(10+i))
+		binary.BigEndian.PutUint64(v[8:16], 0xABC)
+		got, err := decodeEvent(v)
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if want := f.event(uint64(10+i), 0xABC); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d:\n got %+v\nwant %+v", i, got, want)
+		}
+		if got.Record.OSS.Object.Sequencer != "0000000000000ABC" || got.Record.EventTime != f.when.Format(eventTimeLayout) {
+			t.Fatalf("%d: sequencer %q time %q", i, got.Record.OSS.Object.Sequencer, got.Record.EventTime)
+		}
+		if tm, err := eventTime(v); err != nil || !tm.Equal(f.when) {
+			t.Fatalf("%d: eventTime %v %v", i, tm, err)
+		}
+		for n := range len(v) - 17 { // every truncation is refused
+			if _, _, err := decodeEventValue(v[:17+n]); err == nil {
+				t.Fatalf("%d: value cut to %d bytes decoded", i, 17+n)
+			}
+		}
+	}
+}
+
+func FuzzDecodeEventValue(f *testing.F) {
+	ev := outboxEvent{id: "x", name: string(oss.ObjectCreatedPut), bucket: "b", key: "k"}
+	f.Add(appendEventValue(nil, &ev))
+	old := ev.event(1, 1)
+	f.Add(appendPayloadValue(&old))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		decodeEvent(b) // must not panic
-		decodeEventHeader(b)
+		decodeEventValue(b)
+		eventTime(b)
 	})
 }
