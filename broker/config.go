@@ -10,6 +10,10 @@ import (
 	"github.com/ossflow/ossflow/sdk/events"
 )
 
+// DefaultBatchLinger is the default of Config.BatchLinger (see "Why linger
+// under load?" in DESIGN.md).
+const DefaultBatchLinger = 5 * time.Millisecond
+
 // Config configures [Start]. The zero value plus DataDir runs an embedded
 // server on a random loopback port with the default stream and no relay.
 type Config struct {
@@ -84,8 +88,8 @@ type Config struct {
 	// BatchLinger is how long after the start of one batch the relay waits
 	// before reading the next when the last batch carried more than one
 	// event (the writers are busy), so that batches grow and their fixed
-	// costs are shared; a lone event is never delayed. Default 2ms;
-	// negative disables.
+	// costs are shared; a lone event is never delayed. Default
+	// DefaultBatchLinger; negative disables.
 	BatchLinger time.Duration
 	// PublishTimeout fails a publish whose PubAck has not arrived; default
 	// 5s.
@@ -162,7 +166,7 @@ func (c *Config) setDefaults() error {
 	}
 	switch {
 	case c.BatchLinger == 0:
-		c.BatchLinger = 2 * time.Millisecond
+		c.BatchLinger = DefaultBatchLinger
 	case c.BatchLinger < 0:
 		c.BatchLinger = 0
 	}

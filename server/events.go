@@ -44,7 +44,14 @@ type EventsConfig struct {
 	CloudEvents bool
 	// OutboxLimit bounds the outbox; default DefaultOutboxLimit.
 	OutboxLimit int
+	// Linger is how long the relay lets events gather into one batch
+	// while writers are busy (broker.Config.BatchLinger): 0 is the
+	// broker's default, negative publishes every batch at once.
+	Linger time.Duration
 }
+
+// DefaultEventLinger is the relay's default linger (EventsConfig.Linger).
+const DefaultEventLinger = broker.DefaultBatchLinger
 
 func (c EventsConfig) outboxLimit() int {
 	if c.OutboxLimit <= 0 {
@@ -76,6 +83,7 @@ func (s *Server) startEvents(ctx context.Context) error {
 		Outbox:          s.store,
 		OutboxStats:     s.outboxStats,
 		OutboxLimit:     ec.outboxLimit(),
+		BatchLinger:     ec.Linger,
 		Logger:          s.log.With("subsystem", "broker"),
 	})
 	if err != nil {

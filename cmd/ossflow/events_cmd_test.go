@@ -23,16 +23,17 @@ func TestEventFlags(t *testing.T) {
 		want    server.EventsConfig
 		wantErr bool
 	}{
-		{"defaults", nil, nil, server.EventsConfig{OutboxLimit: server.DefaultOutboxLimit}, false},
+		{"defaults", nil, nil, server.EventsConfig{OutboxLimit: server.DefaultOutboxLimit, Linger: server.DefaultEventLinger}, false},
 		{"env", map[string]string{envNATS: "nats://a:4222,nats://b:4222", envNATSUser: "u", envNATSPassword: "pw", envNATSToken: "tok",
-			envNATSPort: "-1", envReplicas: "3", envCloudEvents: "true", envOutboxLimit: "500"}, nil,
+			envNATSPort: "-1", envReplicas: "3", envCloudEvents: "true", envOutboxLimit: "500", envEventLinger: "1ms"}, nil,
 			server.EventsConfig{NATSURLs: []string{"nats://a:4222", "nats://b:4222"}, NATSUser: "u", NATSPassword: "pw", NATSToken: "tok",
-				NATSPort: -1, Replicas: 3, CloudEvents: true, OutboxLimit: 500}, false},
-		{"flags beat env", map[string]string{envNATS: "nats://a:4222", envReplicas: "3"},
-			[]string{"--nats", "nats://c:4222", "--stream-replicas", "1", "--no-events", "--nats-creds", "/x.creds"},
+				NATSPort: -1, Replicas: 3, CloudEvents: true, OutboxLimit: 500, Linger: time.Millisecond}, false},
+		{"flags beat env", map[string]string{envNATS: "nats://a:4222", envReplicas: "3", envEventLinger: "1ms"},
+			[]string{"--nats", "nats://c:4222", "--stream-replicas", "1", "--no-events", "--nats-creds", "/x.creds", "--event-linger", "-1ms"},
 			server.EventsConfig{NATSURLs: []string{"nats://c:4222"}, NATSCredentialsFile: "/x.creds", Replicas: 1, Disabled: true,
-				OutboxLimit: server.DefaultOutboxLimit}, false},
+				OutboxLimit: server.DefaultOutboxLimit, Linger: -time.Millisecond}, false},
 		{"bad env int", map[string]string{envReplicas: "three"}, nil, server.EventsConfig{}, true},
+		{"bad env duration", map[string]string{envEventLinger: "soon"}, nil, server.EventsConfig{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,6 +38,7 @@ const (
 	envCloudEvents  = "OSSFLOW_CLOUDEVENTS"
 	envOutboxLimit  = "OSSFLOW_OUTBOX_LIMIT"
 	envGCPercent    = "OSSFLOW_GC_PERCENT"
+	envEventLinger  = "OSSFLOW_EVENT_LINGER"
 )
 
 // listFlag is a repeatable flag whose values may also be comma lists. Its
@@ -87,6 +88,7 @@ type serverFlags struct {
 	natsCA, natsCert, natsKey       string
 	natsPort, replicas, outboxLimit int
 	cloudEvents, noEvents           bool
+	eventLinger                     time.Duration
 	envErr                          error // a malformed integer environment variable
 	noWorker                        bool
 	cpuProfile                      string
@@ -134,10 +136,22 @@ func addServerFlags(fs *flag.FlagSet, e *env) *serverFlags {
 		}
 		return n
 	}
+	durationDefault := func(name string, def time.Duration) time.Duration {
+		v := e.getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil && sf.envErr == nil {
+			sf.envErr = usagef("%s: %v", name, err)
+		}
+		return d
+	}
 	fs.IntVar(&sf.natsPort, "nats-port", intDefault(envNATSPort, 0), "loopback port of the embedded NATS server for workers; 0 = random, -1 = none (env "+envNATSPort+")")
 	fs.IntVar(&sf.replicas, "stream-replicas", intDefault(envReplicas, 0), "replicas of the events stream: 1 embedded (default), 3 on a cluster (env "+envReplicas+")")
 	fs.IntVar(&sf.outboxLimit, "outbox-limit", intDefault(envOutboxLimit, server.DefaultOutboxLimit), "events the outbox may hold while NATS is away; past it writes fail with 503 SlowDown (env "+envOutboxLimit+")")
 	fs.BoolVar(&sf.cloudEvents, "cloudevents", e.getenv(envCloudEvents) == "true", "add CloudEvents 1.0 headers to every event (env "+envCloudEvents+"=true)")
+	fs.DurationVar(&sf.eventLinger, "event-linger", durationDefault(envEventLinger, server.DefaultEventLinger), "under load, how long events gather into one batch before they are published (lone events never wait); negative: no wait (env "+envEventLinger+")")
 	fs.BoolVar(&sf.noEvents, "no-events", false, "run without the event plane (events accumulate in the outbox)")
 	fs.IntVar(&sf.gcPercent, "gc-percent", intDefault(envGCPercent, 0), "garbage collector target, as GOGC: the heap grows by this % of the live heap between collections; 0 = "+strconv.Itoa(defaultGCPercent)+", or GOGC's value when that is set (env "+envGCPercent+")")
 	fs.StringVar(&sf.cpuProfile, "cpu-profile", "", "write a CPU profile (go tool pprof) to this file until the server stops; for development")
@@ -187,6 +201,7 @@ func (sf *serverFlags) config(e *env) (server.Config, slog.Level, error) {
 			Replicas:            sf.replicas,
 			CloudEvents:         sf.cloudEvents,
 			OutboxLimit:         sf.outboxLimit,
+			Linger:              sf.eventLinger,
 		},
 		Functions: server.FunctionsConfig{NoWorker: sf.noWorker},
 		Images:    images,
