@@ -143,17 +143,7 @@ func (o *countingOutbox) OutboxRead(ctx context.Context, after uint64, max int) 
 // present), counting the same way.
 func (o *countingOutbox) OutboxReadRaw(ctx context.Context, after uint64, max int, fn func(*oss.Event) error) error {
 	n := 0
-	count := func(e *oss.Event) error { n++; return fn(e) }
-	var err error
-	if raw, ok := o.Outbox.(RawOutbox); ok {
-		err = raw.OutboxReadRaw(ctx, after, max, count)
-	} else {
-		var evs []oss.Event
-		evs, err = o.Outbox.OutboxRead(ctx, after, max)
-		for i := 0; err == nil && i < len(evs); i++ {
-			err = count(&evs[i])
-		}
-	}
+	err := readOutbox(ctx, o.Outbox, after, max, func(e *oss.Event) error { n++; return fn(e) })
 	o.reads.Add(1)
 	o.events.Add(int64(n))
 	return err

@@ -364,17 +364,7 @@ func (r *relay) run(ctx context.Context) {
 				}
 				return nil
 			}
-			var err error
-			if raw, ok := r.ob.(RawOutbox); ok {
-				err = raw.OutboxReadRaw(ctx, next, want, collect)
-			} else {
-				var evs []oss.Event
-				evs, err = r.ob.OutboxRead(ctx, next, want)
-				for i := 0; err == nil && i < len(evs); i++ {
-					collect(&evs[i])
-				}
-			}
-			if err != nil {
+			if err := readOutbox(ctx, r.ob, next, want, collect); err != nil {
 				if ctx.Err() != nil {
 					break
 				}
@@ -476,6 +466,20 @@ func (r *relay) run(ctx context.Context) {
 	// acknowledgements count.
 	r.settle(context.Background(), q.items())
 	r.signalProgress()
+}
+
+// readOutbox calls fn with up to max events of ob after Seq after, in
+// order, through the RawOutbox fast path when ob has it; an error from fn
+// stops the read and is returned.
+func readOutbox(ctx context.Context, ob Outbox, after uint64, max int, fn func(*oss.Event) error) error {
+	if raw, ok := ob.(RawOutbox); ok {
+		return raw.OutboxReadRaw(ctx, after, max, fn)
+	}
+	evs, err := ob.OutboxRead(ctx, after, max)
+	for i := 0; err == nil && i < len(evs); i++ {
+		err = fn(&evs[i])
+	}
+	return err
 }
 
 // publish sends the events of bb in order, each message chained to the
